@@ -1,0 +1,24 @@
+// bun run build: the native executor first (static, musl where present), then
+// one self-contained binary, dist/ctr, with the executor embedded in it.
+import { $ } from "bun";
+import { mkdirSync } from "node:fs";
+
+const root = import.meta.dir;
+const native = `${root}/runtime/native`;
+mkdirSync(`${native}/build`, { recursive: true });
+mkdirSync(`${root}/dist`, { recursive: true });
+
+const cc = Bun.which("musl-gcc") ? "musl-gcc" : "gcc";
+const sources = ["main.c", "plan.c", "child.c", "util.c"].map((f) => `${native}/${f}`);
+await $`${cc} -static -Os -s -Wall -Wextra -Werror -std=gnu11 -o ${native}/build/executor ${sources}`;
+
+const pkg = await Bun.file(`${root}/package.json`).json();
+const commit = (await $`git -C ${root} rev-parse --short=12 HEAD`.nothrow().quiet().text()).trim() || "unknown";
+const define = {
+  CTR_VERSION: JSON.stringify(pkg.version),
+  CTR_COMMIT: JSON.stringify(commit),
+  CTR_BUN_VERSION: JSON.stringify(Bun.version),
+};
+const defs = Object.entries(define).flatMap(([k, v]) => ["--define", `${k}=${v}`]);
+await $`${process.execPath} build --compile --minify --bytecode ${defs} ${root}/cmd/main.ts --outfile ${root}/dist/ctr`;
+console.log(`built dist/ctr (${cc}, commit ${commit})`);

@@ -1,0 +1,9 @@
+// A limit is one value written to one file of a cgroup directory.
+export interface Limit {
+  file: string;
+  value: string;
+  /** the file may be absent on this kernel (e.g. swap accounting off) */
+  optional?: boolean;
+}
+
+export const put = (file: string, v: number | string): Limit => ({ file, value: String(v) });

@@ -1,0 +1,49 @@
+// The CLI's side of an attached container: the monitor already holds our
+// stdio (it copies the container's output to it); we only put the terminal in
+// raw mode for -t, forward signals, and wait for the exit report.
+import type { Executor } from "../runtime/executor.ts";
+import { signal } from "../runtime/remove.ts";
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+
+function stty(args: string[]): string {
+  const p = Bun.spawnSync(["stty", ...args], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
+  return p.stdout.toString().trim();
+}
+
+export function terminalSize(): { rows: number; cols: number } | undefined {
+  if (!process.stdout.isTTY) return undefined;
+  return { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 };
+}
+
+/** Returns the container's exit status (Docker: its code, or 128+N for signal N). */
+export async function attach(ex: Executor, initPid: number, tty: boolean): Promise<number> {
+  const saved = tty && process.stdin.isTTY ? stty(["-g"]) : undefined;
+  if (saved) stty(["raw", "-echo"]);
+  const handlers = FORWARDED.map((sig) => {
+    const h = () => signal(initPid, sig);
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  const onWinch = () => signal(ex.monitorPid, "SIGWINCH");
+  if (tty) process.on("SIGWINCH", onWinch);
+  try {
+    let code = 125;
+    for (;;) {
+      const r = await ex.nextAsync();
+      if (!r) break; // EOF: the monitor (and a --rm cleanup it became) is done
+      if (r.kind === "exit") code = r.code;
+    }
+    return code;
+  } finally {
+    if (saved) stty([saved]);
+    for (const [sig, h] of handlers) process.off(sig, h);
+    process.off("SIGWINCH", onWinch);
+  }
+}
+
+/** The argv that removes a container, run by its monitor when it exits (--rm). */
+export function removeArgv(root: string): (id: string) => string[] {
+  const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
+  return (id) => [...self, "--root", root, "rm", "--force", "--if-exists", id];
+}

@@ -1,0 +1,136 @@
+// What every verb shares: the verb table, global flags, the one error handler
+// that maps errors to Docker's exit codes, and output helpers.
+import { setStateRoot } from "../runtime/state/paths.ts";
+
+export type Verb = (args: string[]) => Promise<number | void>;
+
+interface VerbEntry {
+  summary: string;
+  load: () => Promise<{ default: Verb }>;
+  /** exit status for an engine error: 125 for verbs that run containers (as Docker), else 1 */
+  errorCode: number;
+}
+
+export const VERBS: Record<string, VerbEntry> = {
+  run: { summary: "Create and run a new container from a rootfs or a TOML file", load: () => import("./run.ts"), errorCode: 125 },
+  create: { summary: "Create a new container without starting it", load: () => import("./create.ts"), errorCode: 125 },
+  start: { summary: "Start one or more created containers", load: () => import("./start.ts"), errorCode: 1 },
+  exec: { summary: "Run a command in a running container", load: () => import("./exec.ts"), errorCode: 126 },
+  ps: { summary: "List containers", load: () => import("./ps.ts"), errorCode: 1 },
+  inspect: { summary: "Display detailed information on containers", load: () => import("./inspect.ts"), errorCode: 1 },
+  logs: { summary: "Fetch the logs of a container", load: () => import("./logs.ts"), errorCode: 1 },
+  stop: { summary: "Stop one or more running containers", load: () => import("./stop.ts"), errorCode: 1 },
+  kill: { summary: "Kill one or more running containers", load: () => import("./kill.ts"), errorCode: 1 },
+  rm: { summary: "Remove one or more containers", load: () => import("./rm.ts"), errorCode: 1 },
+  wait: { summary: "Block until containers stop, then print their exit codes", load: () => import("./wait.ts"), errorCode: 1 },
+  spec: { summary: "Check container definition files (spec validate FILE)", load: () => import("./spec.ts"), errorCode: 1 },
+  debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },
+  version: { summary: "Show the version and the kernel features detected", load: () => import("./version.ts"), errorCode: 1 },
+};
+
+export function globalHelp(): string {
+  const verbs = Object.entries(VERBS)
+    .map(([n, v]) => `  ${n.padEnd(10)} ${v.summary}`)
+    .join("\n");
+  return `Usage:  ctr [OPTIONS] COMMAND
+
+A container engine for bare Linux hosts, in one executable
+
+Commands:
+${verbs}
+
+Global Options:
+      --root string        State directory (default "/run/ctr", or $CTR_ROOT)
+      --log-level string   Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
+  -H, --host string        Daemon socket to connect to (reserved for the daemon client)
+
+Run 'ctr COMMAND --help' for more information on a command.
+`;
+}
+
+/** Global flags come before the verb, as with docker. */
+export function parseGlobals(argv: string[]): { rest: string[]; host?: string } {
+  let i = 0;
+  let host: string | undefined = process.env.CTR_HOST;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i] ?? usage(`flag needs an argument: ${flag}`);
+    if (flag === "--root") setStateRoot(value());
+    else if (flag === "--log-level" || flag === "-l") process.env.CTR_LOG_LEVEL = value();
+    else if (flag === "-H" || flag === "--host") host = value();
+    else break;
+  }
+  if (host) usage(`-H ${host}: the daemon client arrives with 'ctr daemon'; run without -H to use this host directly`);
+  return { rest: argv.slice(i), host };
+}
+
+export class UsageError extends Error {}
+
+export function usage(msg: string): never {
+  throw new UsageError(msg);
+}
+
+/** One line on stderr, the exit status Docker would use. */
+export function fail(e: unknown, engineCode: number): number {
+  const err = e as Error & { exitCode?: number };
+  const msg = (err?.message ?? String(e)).split("\n")[0];
+  process.stderr.write(`ctr: ${msg}\n`);
+  if (err?.name === "UsageError" || err?.name === "SpecError" || err instanceof UsageError) {
+    if (err instanceof UsageError) process.stderr.write("See 'ctr --help'.\n");
+    return engineCode === 1 ? 1 : 125;
+  }
+  if (err?.name === "EngineError" && typeof err.exitCode === "number") return err.exitCode === 125 ? engineCode : err.exitCode;
+  if (process.env.CTR_LOG_LEVEL === "debug") process.stderr.write(`${err?.stack}\n`);
+  return engineCode;
+}
+
+/** Tiny flag parser for the simple verbs (ps, rm, logs...): known flags only. */
+export interface SimpleFlag {
+  name: string;
+  short?: string;
+  value?: boolean;
+  help: string;
+}
+
+export function parseSimple(args: string[], flags: SimpleFlag[], help: string): { opts: Record<string, string | boolean>; positionals: string[] } {
+  const opts: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--help") {
+      process.stdout.write(`${help}\n\nOptions:\n${flags.map((f) => `  ${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.value ? " string" : ""}`.padEnd(30) + f.help).join("\n")}\n`);
+      process.exit(0);
+    }
+    if (a === "--") {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") {
+      positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const key = eq > 0 ? a.slice(0, eq) : a;
+    const match = (f: SimpleFlag) => key === `--${f.name}` || (f.short && key === `-${f.short}`);
+    let f = flags.find(match);
+    if (!f && /^-[a-zA-Z]{2,}$/.test(a)) {
+      // combined short booleans: -aq
+      for (const c of a.slice(1)) {
+        const g = flags.find((x) => x.short === c && !x.value);
+        if (!g) usage(`unknown shorthand flag: '${c}' in ${a}`);
+        opts[g.name] = true;
+      }
+      continue;
+    }
+    if (!f) usage(`unknown flag: ${key}`);
+    f = f!;
+    if (f.value) opts[f.name] = eq > 0 ? a.slice(eq + 1) : (args[++i] ?? usage(`flag needs an argument: ${key}`));
+    else opts[f.name] = eq > 0 ? a.slice(eq + 1) !== "false" : true;
+  }
+  return { opts, positionals };
+}
+
+export function out(s: string): void {
+  process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+}

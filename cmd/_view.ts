@@ -1,0 +1,61 @@
+// How containers are shown in listings: Docker's columns and wording.
+import { liveState } from "../runtime/state/status.ts";
+import type { ContainerRecord } from "../runtime/state/record.ts";
+import { expandEscapes, renderTemplate } from "./_template.ts";
+
+export function ago(iso: string | undefined): string {
+  if (!iso) return "";
+  const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  if (s < 1) return "Less than a second";
+  if (s < 60) return `${Math.floor(s)} second${Math.floor(s) === 1 ? "" : "s"}`;
+  if (s < 3600) return `${Math.floor(s / 60)} minute${Math.floor(s / 60) === 1 ? "" : "s"}`;
+  if (s < 86400) return `${Math.floor(s / 3600)} hour${Math.floor(s / 3600) === 1 ? "" : "s"}`;
+  return `${Math.floor(s / 86400)} days`;
+}
+
+export function psRow(rec: ContainerRecord) {
+  const live = liveState(rec);
+  const st = live.status;
+  const status =
+    st === "running" ? `Up ${ago(live.init?.startedAt)}`
+    : st === "paused" ? `Up ${ago(live.init?.startedAt)} (Paused)`
+    : st === "exited" ? `Exited (${live.exit?.exitCode}) ${ago(live.exit?.finishedAt)} ago`
+    : st === "restarting" ? `Restarting (${live.exit?.exitCode}) ${ago(live.exit?.finishedAt)} ago`
+    : st === "creating" ? "Created"
+    : st === "created" ? "Created"
+    : "Dead";
+  const cmd = rec.argv.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ");
+  return {
+    ID: rec.id.slice(0, 12),
+    Image: rec.spec.image ?? rec.rootfs,
+    Command: JSON.stringify(cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd),
+    CreatedAt: rec.created,
+    RunningFor: `${ago(rec.created)} ago`,
+    Ports: "",
+    State: st === "creating" ? "created" : st,
+    Status: status,
+    Names: rec.name,
+    Labels: Object.entries(rec.spec.labels).map(([k, v]) => `${k}=${v}`).join(","),
+    Pid: live.pid,
+    running: st === "running" || st === "paused" || st === "restarting",
+  };
+}
+
+/** A table with Docker's spacing: columns padded to the widest cell plus 3. */
+export function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]! + 3))).join("").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+/** --format: Go templates, with Docker's `table` prefix and \t escapes. */
+export function formatRows(format: string, rows: object[]): string {
+  const f = expandEscapes(format);
+  if (f.startsWith("table")) {
+    const tpl = f.slice(5).trim();
+    const cells = rows.map((r) => renderTemplate(tpl, r).split("\t"));
+    const header = renderTemplate(tpl, new Proxy({}, { get: (_t, k) => String(k).replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase() })).split("\t");
+    return table(header, cells);
+  }
+  return rows.map((r) => renderTemplate(f, r)).join("\n");
+}

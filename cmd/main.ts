@@ -1,0 +1,34 @@
+#!/usr/bin/env bun
+// ctr's entry point: global flags, then one verb, each in its own file and
+// loaded only when used (start-up time is part of every `ctr run`).
+import { fail, globalHelp, parseGlobals, VERBS } from "./_shared.ts";
+
+async function main(argv: string[]): Promise<number> {
+  let rest: string[];
+  try {
+    rest = parseGlobals(argv).rest;
+  } catch (e) {
+    return fail(e, 1);
+  }
+  let [verb, ...args] = rest;
+  if (verb === "--version" || verb === "-v") verb = "version";
+  if (!verb || verb === "--help" || verb === "help") {
+    process.stdout.write(globalHelp());
+    return verb ? 0 : 1;
+  }
+  const entry = VERBS[verb];
+  if (!entry) {
+    process.stderr.write(`ctr: '${verb}' is not a ctr command.\nSee 'ctr --help'\n`);
+    return 1;
+  }
+  try {
+    const mod = await entry.load();
+    const code = await mod.default(args);
+    return typeof code === "number" ? code : 0;
+  } catch (e) {
+    return fail(e, entry.errorCode);
+  }
+}
+
+// bytecode builds are CommonJS: no top-level await
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,33 @@
+import { findContainer } from "../runtime/lifecycle.ts";
+import { removeContainer } from "../runtime/remove.ts";
+import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+
+const HELP = `Usage:  ctr rm [OPTIONS] CONTAINER [CONTAINER...]
+
+Remove one or more containers
+
+Example:
+  ctr rm -f web`;
+
+const rm: Verb = async (args) => {
+  const { opts, positionals } = parseSimple(args, [
+    { name: "force", short: "f", help: "Force the removal of a running container (uses SIGKILL)" },
+    { name: "volumes", short: "v", help: "Accepted for compatibility (no anonymous volumes yet)" },
+    { name: "if-exists", help: "Say nothing when the container is already gone (used by --rm)" },
+  ], HELP);
+  if (positionals.length === 0) usage(`"rm" requires at least 1 argument.`);
+  let failed = 0;
+  for (const ref of positionals) {
+    try {
+      const rec = findContainer(ref);
+      await removeContainer(rec.id, { force: Boolean(opts.force) });
+      if (!opts["if-exists"]) out(ref);
+    } catch (e) {
+      if (opts["if-exists"]) continue;
+      process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
+};
+export default rm;

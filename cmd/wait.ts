@@ -1,0 +1,16 @@
+import { exitCodeOf, findContainer, waitExited } from "../runtime/lifecycle.ts";
+import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+
+const HELP = `Usage:  ctr wait CONTAINER [CONTAINER...]
+
+Block until one or more containers stop, then print their exit codes
+
+Example:
+  ctr wait web`;
+
+const wait: Verb = async (args) => {
+  const { positionals } = parseSimple(args, [], HELP);
+  if (positionals.length === 0) usage(`"wait" requires at least 1 argument.`);
+  for (const ref of positionals) out(String(exitCodeOf(await waitExited(findContainer(ref)))));
+};
+export default wait;

@@ -1,0 +1,210 @@
+// create/run: everything TypeScript decides before a container exists, then
+// the executor. Order matters for clean failure: the record is written first
+// (so `rm -f` can always find and undo what follows), then the cgroup, then
+// the monitor. A failure at any step undoes all of it.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createCgroup, DEFAULT_PARENT, procsFiles } from "../cgroup/cgroup.ts";
+import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
+import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
+import { EngineError, stepError } from "./errors.ts";
+import { type Executor, spawnExecutor } from "./executor.ts";
+import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
+import { capNames, resolveCaps } from "./process/capabilities.ts";
+import { buildSeccomp, loadProfile } from "./process/seccomp.ts";
+import { resolveUser, UserError } from "./process/user.ts";
+import { removeContainer } from "./remove.ts";
+import { resolveInRoot } from "./rootfs/resolve.ts";
+import { mkfifo } from "./sys/libc.ts";
+import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
+import { containerDir } from "./state/paths.ts";
+import { procStartTime } from "./state/proc.ts";
+import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
+import { liveState } from "./state/status.ts";
+
+export interface CreateOptions {
+  /** hand the CLI's stdio to the monitor (attached run) */
+  attach: boolean;
+  /** create only: the init waits on exec.fifo until `start` */
+  waitForStart: boolean;
+  /** the argv that removes this container; the monitor runs it at exit (--rm) */
+  removeArgv?: (id: string) => string[];
+  winsize?: { rows: number; cols: number };
+}
+
+export interface Created {
+  record: ContainerRecord;
+  executor: Executor;
+  pid: number;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** Namespaces the container gets: new by default, the host's or another's when asked. */
+function namespaceChoices(spec: ContainerSpec): NsChoice[] {
+  const kinds: NamespaceKind[] = ["pid", "ipc", "uts", "net", "cgroup", "mount"];
+  const out: NsChoice[] = [];
+  for (const kind of kinds) {
+    let mode = spec.namespaces[kind] ?? { mode: "private" as const };
+    if (kind === "net") mode = netMode(spec.network.mode);
+    if (mode.mode === "private") out.push({ kind, how: "new" });
+    else if (mode.mode === "host") out.push({ kind, how: "host" });
+    else if (mode.mode === "path") out.push({ kind, how: "join", path: mode.path });
+    else out.push({ kind, how: "join", path: `/proc/${runningPid(mode.container)}/ns/${kind === "mount" ? "mnt" : kind}` });
+  }
+  return out;
+}
+
+function netMode(mode: string): ContainerSpec["namespaces"]["net"] & object {
+  if (mode === "none") return { mode: "private" };
+  if (mode === "host") return { mode: "host" };
+  if (mode.startsWith("container:")) return { mode: "container", container: mode.slice(10) };
+  // bridge and user-defined networks need the network layer (net/), not built yet
+  throw new EngineError(`network mode "${mode}" is not available yet: use --net none, --net host or --net container:NAME`);
+}
+
+function runningPid(ref: string): number {
+  const rec = loadRecord(resolveRef(ref));
+  const live = rec && liveState(rec);
+  if (!rec || !live || live.status !== "running") throw new EngineError(`cannot join namespace of container ${ref}: it is not running`);
+  return live.pid;
+}
+
+function checkRootfs(spec: ContainerSpec): string {
+  if (spec.image && !spec.rootfs) {
+    throw new EngineError(`Unable to find image '${spec.image}' locally: image support is not built yet; give a rootfs directory (e.g. ./rootfs)`);
+  }
+  if (!spec.rootfs) throw new EngineError("no rootfs or image given");
+  const root = resolve(spec.rootfs);
+  let st;
+  try {
+    st = statSync(root);
+  } catch {
+    throw new EngineError(`rootfs ${root}: no such directory`);
+  }
+  if (!st.isDirectory()) throw new EngineError(`rootfs ${root}: not a directory`);
+  return root;
+}
+
+function checkMounts(spec: ContainerSpec): void {
+  for (const m of spec.mounts) {
+    if (!m.target.startsWith("/")) throw new EngineError(`invalid mount config: mount path must be absolute: ${m.target}`);
+    if (m.type === "volume") throw new EngineError(`volume mounts are not supported yet: ${m.source}:${m.target}`);
+    if (m.type === "bind") {
+      if (!m.source || !existsSync(m.source)) throw new EngineError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
+      // a file source needs a file target
+      if (!statSync(m.source).isDirectory() && !m.options.includes("file")) m.options.push("file");
+    }
+  }
+}
+
+function processEnv(spec: ContainerSpec, hostname: string, home: string): string[] {
+  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: hostname };
+  if (spec.tty) env.TERM = "xterm";
+  Object.assign(env, spec.env);
+  if (!("HOME" in spec.env)) env.HOME = home;
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+export interface Prepared {
+  record: ContainerRecord;
+  input: RunInput;
+  cgroupRel: string;
+  hierarchies: Hierarchy[];
+}
+
+/** Everything decided, nothing done: the record and the executor's input. */
+export function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = newId()): Prepared {
+  const rootfs = checkRootfs(spec);
+  const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
+  if (argv.length === 0) throw new EngineError("No command specified");
+  checkMounts(spec);
+  const namespaces = namespaceChoices(spec);
+  let user;
+  try {
+    user = resolveUser(rootfs, spec.user, spec.groupAdd);
+  } catch (e) {
+    if (e instanceof UserError) throw new EngineError(e.message);
+    throw e;
+  }
+  const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop });
+  const profile = spec.security.privileged ? null : loadProfile(spec.security.seccomp);
+  const seccomp = profile ? buildSeccomp(profile, { caps: capNames(caps) }) : null;
+
+  const name = spec.name ?? randomName();
+  const hostname = spec.hostname ?? id.slice(0, 12);
+  const dir = containerDir(id);
+  const hierarchies = readHierarchies();
+  const cgroupRel = join(spec.cgroupParent ?? DEFAULT_PARENT, id);
+  const record: ContainerRecord = {
+    id,
+    name,
+    created: new Date().toISOString(),
+    spec,
+    rootfs,
+    hostname,
+    argv,
+    env: processEnv(spec, hostname, user.home),
+    user,
+    caps: caps.toString(16),
+    cgroup: { paths: hierarchies.map((h) => join(h.mount, cgroupRel)), mounts: hierarchies.map((h) => h.mount) },
+    logPath: join(dir, `${id}-json.log`),
+    started: !opts.waitForStart,
+  };
+  const input: RunInput = {
+    spec,
+    rootfs,
+    stateDir: dir,
+    logPath: record.logPath,
+    hostname,
+    argv,
+    env: record.env,
+    user,
+    caps,
+    seccomp,
+    cgroupProcs: procsFiles(record.cgroup),
+    namespaces,
+    attach: { stdin: opts.attach && spec.interactive, stdout: opts.attach, stderr: opts.attach },
+    execFifo: opts.waitForStart ? join(dir, "exec.fifo") : undefined,
+    onExit: spec.autoRemove && opts.removeArgv ? opts.removeArgv(id) : undefined,
+    winsize: opts.winsize,
+  };
+  return { record, input, cgroupRel, hierarchies };
+}
+
+export async function createContainer(spec: ContainerSpec, opts: CreateOptions): Promise<Created> {
+  const { record, input, cgroupRel, hierarchies } = prepareRun(spec, opts);
+  const { id } = record;
+  claimName(record.name, id);
+  try {
+    saveRecord(record);
+    if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
+    if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
+    createCgroup(cgroupRel, spec.resources, hierarchies);
+    if (input.execFifo) mkfifo(input.execFifo, 0o600);
+    const steps = buildRunPlan(input);
+    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach });
+    record.monitorPid = executor.monitorPid;
+    record.monitorStart = procStartTime(executor.monitorPid);
+    saveRecord(record);
+    const r = executor.next();
+    if (!r || r.kind === "exit") throw new EngineError("executor exited before the container started");
+    if (r.kind === "error") {
+      await executor.proc.exited;
+      throw stepError(steps, r.step, r.errno);
+    }
+    return { record, executor, pid: r.pid };
+  } catch (e) {
+    await removeContainer(id, { force: true, quiet: true });
+    throw e;
+  }
+}
+
+/** For `start`: the created init is blocked opening exec.fifo for writing; reading it lets it exec. */
+export function releaseCreated(rec: ContainerRecord): void {
+  const fifo = join(containerDir(rec.id), "exec.fifo");
+  if (!existsSync(fifo)) throw new EngineError(`container ${rec.name} is not in the created state`, 1);
+  readFileSync(fifo);
+  rmSync(fifo, { force: true });
+  saveRecord({ ...rec, started: true });
+}

@@ -1,0 +1,123 @@
+// Starts the native executor (runtime/native) with a Plan and reads its
+// reports. The executor is embedded in the ctr binary and run from a sealed
+// memfd: no file a container can reach is ever executed or writable
+// (the runc CVE-2019-5736 class).
+import { closeSync, readSync, writeSync } from "node:fs";
+import executorFile from "./native/build/executor" with { type: "file" };
+import { encodePlan, type Step } from "./plan-wire.ts";
+import { sealedMemfd, setBlocking } from "./sys/libc.ts";
+
+let memfd: number | undefined;
+
+async function executorPath(): Promise<string> {
+  if (memfd === undefined) memfd = sealedMemfd("ctr-executor", await Bun.file(executorFile).bytes());
+  // the parent's fd path stays valid while the child closes its own fds
+  return `/proc/${process.pid}/fd/${memfd}`;
+}
+
+/** One line from the executor: what happened, with numbers. */
+export type Report =
+  | { kind: "pid"; pid: number }
+  | { kind: "created"; pid: number }
+  | { kind: "error"; step: number; errno: number }
+  | { kind: "exit"; code: number; signal: number };
+
+function parse(line: string): Report | undefined {
+  const [k, a = "0", b = "0"] = line.split(" ");
+  if (k === "pid" || k === "created") return { kind: k, pid: Number(a) };
+  if (k === "error") return { kind: "error", step: Number(a), errno: Number(b) };
+  if (k === "exit") return { kind: "exit", code: Number(a), signal: Number(b) };
+  return undefined;
+}
+
+export class Executor {
+  private buf = "";
+  private closed = false;
+  constructor(
+    readonly proc: Bun.Subprocess,
+    private readonly fd: number,
+  ) {}
+
+  get monitorPid(): number {
+    return this.proc.pid;
+  }
+
+  /** Blocks until the next report (or EOF: undefined). */
+  next(): Report | undefined {
+    for (;;) {
+      const nl = this.buf.indexOf("\n");
+      if (nl >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        const r = parse(line);
+        if (r) return r;
+        continue;
+      }
+      if (this.closed) return undefined;
+      const chunk = Buffer.alloc(4096);
+      let n = 0;
+      try {
+        n = readSync(this.fd, chunk);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") {
+          Bun.sleepSync(1);
+          continue;
+        }
+        throw e;
+      }
+      if (n === 0) {
+        this.closed = true;
+        closeSync(this.fd);
+        continue;
+      }
+      this.buf += chunk.subarray(0, n).toString();
+    }
+  }
+
+  /** Same as next(), without blocking the event loop (signals still arrive). */
+  async nextAsync(): Promise<Report | undefined> {
+    for (;;) {
+      const nl = this.buf.indexOf("\n");
+      if (nl >= 0 || this.closed) return this.next();
+      await Bun.sleep(5);
+      const chunk = Buffer.alloc(4096);
+      let n: number;
+      try {
+        n = readSync(this.fd, chunk);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
+        throw e;
+      }
+      if (n === 0) {
+        this.closed = true;
+        closeSync(this.fd);
+      } else this.buf += chunk.subarray(0, n).toString();
+    }
+  }
+
+  /** The executor stays behind as the monitor: let the CLI exit without it. */
+  release(): void {
+    this.proc.unref();
+  }
+}
+
+export interface SpawnOptions {
+  /** the CLI's own stdio handed to the monitor for an attached container */
+  inheritStdio: boolean;
+}
+
+export async function spawnExecutor(steps: Step[], opts: SpawnOptions): Promise<Executor> {
+  const io = opts.inheritStdio ? "inherit" : "ignore";
+  const proc = Bun.spawn([await executorPath()], {
+    stdio: [io, io, io, "pipe", "pipe"],
+    env: {},
+  });
+  const planFd = proc.stdio[3] as unknown as number;
+  const reportFd = proc.stdio[4] as unknown as number;
+  const bytes = encodePlan(steps);
+  let off = 0;
+  while (off < bytes.length) off += writeSync(planFd, bytes, off);
+  closeSync(planFd);
+  setBlocking(reportFd);
+  return new Executor(proc, reportFd);
+}

@@ -1,0 +1,422 @@
+/*
+ * ctr's executor and, afterwards, the container's monitor. It reads one Plan
+ * (fd 3), reports on fd 4 in lines ("pid N", "created N", "error STEP ERRNO",
+ * "exit CODE SIGNAL"), clones the init, relays its stdio into the json log and
+ * to the CLI when attached, and records the exit status. It is single
+ * threaded on purpose: see DESIGN.md, Rule 1.
+ */
+#define _GNU_SOURCE
+#include "child.h"
+#include "plan.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PLAN_FD 3
+#define REPORT_FD 4
+
+static int report_fd = REPORT_FD;
+static struct plan plan;
+static int log_fd = -1;
+static int attach_in, attach_out, attach_err;
+static const char *state_dir;
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...) {
+  if (report_fd < 0) return;
+  char buf[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (write_full(report_fd, buf, (size_t)n) < 0) { close(report_fd); report_fd = -1; }
+}
+
+static void state_write(const char *name, const char *json) {
+  if (!state_dir) return;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", state_dir, name);
+  write_file_atomic(path, json, strlen(json));
+}
+
+static int state_exists(const char *name) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", state_dir, name);
+  return state_dir && access(path, F_OK) == 0;
+}
+
+/* ---- json-file log: one line per output line, like Docker's json-file ---- */
+
+struct stream {
+  const char *name;
+  int fd;          /* read end from the container */
+  int out;         /* CLI fd to copy to, or -1 */
+  char buf[16384]; /* an unfinished line */
+  size_t len;
+};
+
+static void log_entry(const struct stream *s, const char *data, size_t len) {
+  if (log_fd < 0) return;
+  static char out[16384 * 6 + 256];
+  char ts[64];
+  fmt_time(ts, sizeof ts);
+  size_t n = (size_t)snprintf(out, sizeof out, "{\"log\":\"");
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)data[i];
+    if (c == '"' || c == '\\') { out[n++] = '\\'; out[n++] = (char)c; }
+    else if (c == '\n') { out[n++] = '\\'; out[n++] = 'n'; }
+    else if (c == '\r') { out[n++] = '\\'; out[n++] = 'r'; }
+    else if (c == '\t') { out[n++] = '\\'; out[n++] = 't'; }
+    else if (c < 0x20) n += (size_t)snprintf(out + n, 8, "\\u%04x", c);
+    else out[n++] = (char)c;
+  }
+  n += (size_t)snprintf(out + n, sizeof out - n, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", s->name, ts);
+  (void)write_full(log_fd, out, n);
+}
+
+static void stream_feed(struct stream *s, const char *data, size_t len) {
+  if (s->out >= 0 && write_full(s->out, data, len) < 0) s->out = -1;
+  for (size_t i = 0; i < len; i++) {
+    s->buf[s->len++] = data[i];
+    if (data[i] == '\n' || s->len == sizeof s->buf) {
+      log_entry(s, s->buf, s->len);
+      s->len = 0;
+    }
+  }
+}
+
+static void stream_flush(struct stream *s) {
+  if (s->len) log_entry(s, s->buf, s->len);
+  s->len = 0;
+}
+
+/* returns 0 at EOF/EIO, 1 when data was read, -1 when nothing is there now */
+static int stream_read(struct stream *s) {
+  char buf[65536];
+  ssize_t n = read(s->fd, buf, sizeof buf);
+  if (n > 0) { stream_feed(s, buf, (size_t)n); return 1; }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return -1;
+  return 0;
+}
+
+static void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+static void copy_winsize(int master) {
+  struct winsize ws;
+  const struct op *w = plan_find(&plan, OP_WINSIZE);
+  if (attach_in && isatty(0) && ioctl(0, TIOCGWINSZ, &ws) == 0) {
+    ioctl(master, TIOCSWINSZ, &ws);
+  } else if (w) {
+    memset(&ws, 0, sizeof ws);
+    ws.ws_row = (unsigned short)arg_ll(w, 0);
+    ws.ws_col = (unsigned short)arg_ll(w, 1);
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+}
+
+/* receives one sync message, and the pty master when it carries one */
+static ssize_t sync_recv(int sock, struct sync_msg *m, int *fd) {
+  struct iovec iov = { m, sizeof *m };
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg = { 0 };
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (n > 0 && c && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
+  return n;
+}
+
+static int join_cgroups(pid_t pid) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+  for (size_t i = 0; i < plan.n; i++) {
+    const struct op *o = &plan.ops[i];
+    if (o->kind != OP_CGROUP_JOIN) continue;
+    if (write_file(o->argv[0], buf, (size_t)n) < 0) return (int)i;
+  }
+  return -1;
+}
+
+static int write_maps(pid_t pid) {
+  char path[64];
+  for (size_t i = 0; i < plan.n; i++) {
+    const struct op *o = &plan.ops[i];
+    if (o->kind != OP_UID_MAP && o->kind != OP_GID_MAP) continue;
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, o->kind == OP_UID_MAP ? "uid_map" : "gid_map");
+    if (write_file(path, o->argv[0], o->lens[0]) < 0) return (int)i;
+  }
+  return -1;
+}
+
+/* the monitor itself joins a pid namespace (exec, --pid container:X) so that
+ * the init it clones is born inside it */
+static int monitor_setns(void) {
+  for (size_t i = 0; i < plan.n; i++) {
+    const struct op *o = &plan.ops[i];
+    if (o->kind != OP_SETNS) continue;
+    int fd = open(o->argv[1], O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return (int)i;
+    close(fd);
+  }
+  return -1;
+}
+
+struct run {
+  pid_t pid;
+  int status;
+  int master; /* pty master or -1 */
+};
+
+/* clone the init and take it to execve; returns 0 when it runs */
+static int start_init(struct run *r, unsigned long flags, struct child_stdio *io, const char *fifo) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { report("error -1 %d\n", errno); return -1; }
+  pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) { report("error -2 %d\n", errno); return -1; }
+  if (pid == 0) {
+    close(sv[0]);
+    child_main(&plan, sv[1], io, fifo);
+  }
+  close(sv[1]);
+  r->pid = pid;
+  r->master = -1;
+  int bad = write_maps(pid);
+  if (bad < 0) bad = join_cgroups(pid);
+  if (bad >= 0) {
+    report("error %d %d\n", bad, errno);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(sv[0]);
+    return -1;
+  }
+  struct sync_msg go = { SYNC_GO, 0, 0 };
+  if (write(sv[0], &go, sizeof go) < 0) { report("error -1 %d\n", errno); return -1; }
+  for (;;) {
+    struct sync_msg m;
+    int fd = -1;
+    ssize_t n = sync_recv(sv[0], &m, &fd);
+    if (n == 0) break; /* closed by execve: the command runs */
+    if (n < 0) { report("error -1 %d\n", errno); break; }
+    if (m.kind == SYNC_ERR) {
+      report("error %d %d\n", m.step, m.err);
+      waitpid(pid, NULL, 0);
+      close(sv[0]);
+      return -1;
+    }
+    if (m.kind == SYNC_READY) {
+      char js[256];
+      snprintf(js, sizeof js, "{\"pid\":%d,\"starttime\":%llu,\"created\":true}\n", (int)pid, proc_starttime(pid));
+      state_write("init.json", js);
+      report("created %d\n", (int)pid);
+    }
+    if (m.kind == SYNC_PTY) r->master = fd;
+  }
+  close(sv[0]);
+  return 0;
+}
+
+static int exit_code(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+/* relays stdio until the init exits; returns its wait status */
+static int relay(struct run *r, struct stream *out, struct stream *err, int in_fd, int sfd) {
+  struct stream pty = { "stdout", -1, attach_out ? 1 : -1, {0}, 0 };
+  if (r->master >= 0) {
+    pty.fd = r->master;
+    set_nonblock(r->master);
+    copy_winsize(r->master);
+    out = &pty;
+    err = NULL;
+    in_fd = r->master;
+  }
+  int stdin_open = attach_in && in_fd >= 0;
+  for (;;) {
+    struct pollfd p[4];
+    int n = 0;
+    p[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+    int io = n;
+    if (out && out->fd >= 0) p[n++] = (struct pollfd){ out->fd, POLLIN, 0 };
+    int ie = n;
+    if (err && err->fd >= 0) p[n++] = (struct pollfd){ err->fd, POLLIN, 0 };
+    int ii = n;
+    if (stdin_open) p[n++] = (struct pollfd){ 0, POLLIN, 0 };
+    if (poll(p, (nfds_t)n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (out && out->fd >= 0 && io < n && p[io].revents && stream_read(out) == 0) {
+      if (out == &pty) { close(pty.fd); pty.fd = -1; } /* EIO: every slave closed */
+      else { close(out->fd); out->fd = -1; }
+    }
+    if (err && err->fd >= 0 && ie < n && p[ie].revents && stream_read(err) == 0) { close(err->fd); err->fd = -1; }
+    if (stdin_open && ii < n && p[ii].revents) {
+      char buf[65536];
+      ssize_t k = read(0, buf, sizeof buf);
+      if (k > 0) (void)write_full(in_fd, buf, (size_t)k);
+      else if (k == 0 || errno != EINTR) {
+        stdin_open = 0;
+        if (in_fd != r->master) close(in_fd); /* EOF reaches the container */
+      }
+    }
+    if (p[0].revents) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGWINCH && r->master >= 0) copy_winsize(r->master);
+        if (si.ssi_signo == SIGTERM) kill(r->pid, SIGTERM);
+      }
+      int st;
+      if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
+        /* drain what the init wrote before it died */
+        if (out && out->fd >= 0) while (stream_read(out) == 1) {}
+        if (err && err->fd >= 0) while (stream_read(err) == 1) {}
+        if (out) stream_flush(out);
+        if (err) stream_flush(err);
+        if (pty.fd >= 0) close(pty.fd);
+        /* reap whatever else the init left us (--pid host) */
+        while (waitpid(-1, NULL, WNOHANG) > 0) {}
+        return st;
+      }
+    }
+  }
+  int st = 0;
+  waitpid(r->pid, &st, 0);
+  return st;
+}
+
+static int should_restart(int code, int restarts) {
+  const struct op *o = plan_find(&plan, OP_RESTART);
+  if (!o || state_exists("stopped")) return 0;
+  const char *name = o->argv[0];
+  if (!strcmp(name, "always") || !strcmp(name, "unless-stopped")) return 1;
+  if (!strcmp(name, "on-failure")) {
+    long long max = arg_ll(o, 1);
+    return code != 0 && (max == 0 || restarts < max);
+  }
+  return 0;
+}
+
+int main(void) {
+  signal(SIGPIPE, SIG_IGN);
+  fcntl(PLAN_FD, F_SETFD, FD_CLOEXEC);
+  fcntl(REPORT_FD, F_SETFD, FD_CLOEXEC);
+  if (plan_read(PLAN_FD, &plan) < 0) { report("error -3 %d\n", errno); return 125; }
+  close(PLAN_FD);
+
+  const struct op *o;
+  int exec_mode = (o = plan_find(&plan, OP_MODE)) && !strcmp(o->argv[0], "exec");
+  unsigned long flags = (o = plan_find(&plan, OP_CLONE_FLAGS)) ? (unsigned long)arg_ll(o, 0) : 0;
+  state_dir = (o = plan_find(&plan, OP_STATE_DIR)) ? o->argv[0] : NULL;
+  const char *fifo = (o = plan_find(&plan, OP_EXEC_FIFO)) ? o->argv[0] : NULL;
+  int tty = (o = plan_find(&plan, OP_STDIO)) && !strcmp(o->argv[0], "tty");
+  if ((o = plan_find(&plan, OP_ATTACH)))
+    for (uint32_t i = 0; i < o->argc; i++) {
+      if (!strcmp(o->argv[i], "stdin")) attach_in = 1;
+      if (!strcmp(o->argv[i], "stdout")) attach_out = 1;
+      if (!strcmp(o->argv[i], "stderr")) attach_err = 1;
+    }
+
+  /* our own session: a Ctrl-C meant for the CLI's process group is not ours */
+  setsid();
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (!attach_in) dup2(devnull, 0);
+  if (!attach_out) dup2(devnull, 1);
+  if (!attach_err) dup2(devnull, 2);
+  if ((o = plan_find(&plan, OP_LOG_PATH)))
+    log_fd = open(o->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGWINCH);
+  sigaddset(&mask, SIGTERM);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+
+  int bad = monitor_setns();
+  if (bad >= 0) { report("error %d %d\n", bad, errno); return 125; }
+
+  /* stdio pipes stay open here across restarts; EOF is not how we learn of an exit */
+  int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+  struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 };
+  if (!tty) {
+    if (attach_in && pipe2(pin, O_CLOEXEC) == 0) io.in = pin[0];
+    if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) { report("error -1 %d\n", errno); return 125; }
+    io.out = pout[1];
+    io.err = perr[1];
+    set_nonblock(pout[0]);
+    set_nonblock(perr[0]);
+  }
+  struct stream out = { "stdout", pout[0], attach_out ? 1 : -1, {0}, 0 };
+  struct stream err = { "stderr", perr[0], attach_err ? 2 : -1, {0}, 0 };
+
+  int restarts = 0;
+  long backoff_ms = 100;
+  for (;;) {
+    struct run r;
+    if (state_dir) { char p[4096]; snprintf(p, sizeof p, "%s/exit.json", state_dir); unlink(p); }
+    if (start_init(&r, flags, &io, fifo) < 0) {
+      if (restarts == 0) return 125;
+      break;
+    }
+    char ts[64], js[512];
+    fmt_time(ts, sizeof ts);
+    snprintf(js, sizeof js,
+             "{\"pid\":%d,\"starttime\":%llu,\"monitorPid\":%d,\"startedAt\":\"%s\",\"restartCount\":%d}\n",
+             (int)r.pid, proc_starttime(r.pid), (int)getpid(), ts, restarts);
+    if (!exec_mode) state_write("init.json", js);
+    report("pid %d\n", (int)r.pid);
+    time_t began = time(NULL);
+
+    int st = relay(&r, tty ? NULL : &out, tty ? NULL : &err, pin[1], sfd);
+    int code = exit_code(st);
+    fmt_time(ts, sizeof ts);
+    snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d}\n", code,
+             WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts, restarts);
+    if (!exec_mode) state_write("exit.json", js);
+    report("exit %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    if (exec_mode || !should_restart(code, restarts)) {
+      /* --rm: become `ctr rm` ourselves, so removal happens even when no CLI is
+       * left; the report fd stays open until it is done */
+      if ((o = plan_find(&plan, OP_ON_EXIT))) {
+        if (report_fd >= 0) fcntl(report_fd, F_SETFD, 0);
+        char **argv = calloc(o->argc + 1, sizeof(char *));
+        for (uint32_t i = 0; i < o->argc; i++) argv[i] = o->argv[i];
+        execv(argv[0], argv);
+      }
+      return exec_mode ? code : 0;
+    }
+    restarts++;
+    if (time(NULL) - began > 10) backoff_ms = 100;
+    struct timespec d = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000L };
+    nanosleep(&d, NULL);
+    if (backoff_ms < 60000) backoff_ms *= 2;
+  }
+  return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * The Plan as the executor sees it. TypeScript (runtime/plan.ts, encoded by
+ * runtime/plan-wire.ts) decides every step; this program only performs them.
+ *
+ *   CLI (TS)                         executor = monitor              init (child)
+ *   --------                         ------------------              ------------
+ *   write Plan on fd 3  ----------->  read until EOF
+ *                                     open log, pipes
+ *                                     clone(ns flags) -------------->  wait for GO
+ *                                     uid/gid maps, cgroup.procs
+ *                                     send GO  ---------------------->  steps in order
+ *                                                                     (ERR step errno) or
+ *                                                                     READY (create) or
+ *                                                                     PTY master (SCM_RIGHTS)
+ *                                     <---- sync socket (SEQPACKET) -  execve: socket closes
+ *   <- fd 4: "pid N" / "error S E"
+ *   <- fd 4: "exit CODE SIGNAL"      relay stdio, write json log,
+ *                                     write exit.json, exit
+ *
+ * Wire format (little endian): records of
+ *   u32 op, u32 argc, argc * (u32 len, len bytes)
+ * ending with op END. Ints travel as decimal strings.
+ */
+#ifndef CTR_PLAN_H
+#define CTR_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Keep in sync with runtime/plan-wire.ts (OP table). */
+enum op_kind {
+  OP_END = 0,
+  /* monitor-level configuration */
+  OP_MODE = 1,          /* "run" | "exec" */
+  OP_CLONE_FLAGS = 2,   /* flags */
+  OP_STATE_DIR = 3,     /* dir: init.json, exit.json */
+  OP_LOG_PATH = 4,      /* json-file log */
+  OP_STDIO = 5,         /* "pipe" | "tty", then "stdin"? */
+  OP_ATTACH = 6,        /* words: stdin stdout stderr: relay to/from the CLI's fds 0-2 */
+  OP_UID_MAP = 7,       /* map text */
+  OP_GID_MAP = 8,
+  OP_CGROUP_JOIN = 9,   /* path of a cgroup.procs file */
+  OP_SETNS = 10,        /* clone-flag name, path */
+  OP_EXEC_FIFO = 11,    /* path */
+  OP_RESTART = 12,      /* "no|on-failure|always|unless-stopped", max */
+  OP_WINSIZE = 13,      /* rows, cols */
+  OP_ON_EXIT = 14,      /* argv executed in place of the monitor once the container is gone (--rm) */
+
+  /* init steps, performed in order */
+  OP_PROPAGATION = 20,  /* flags for mount(NULL, "/", ...) */
+  OP_ROOTFS = 21,       /* host path */
+  OP_MOUNT = 22,        /* source, target, fstype, flags, data, create(dir|file|) */
+  OP_MKNOD = 23,        /* target, c|b, major, minor, mode, uid, gid */
+  OP_BIND_DEV = 24,     /* host path, target */
+  OP_SYMLINK = 25,      /* target, content */
+  OP_PIVOT_ROOT = 26,
+  OP_MASK = 27,         /* path (inside) */
+  OP_READONLY = 28,     /* path (inside) */
+  OP_ROOT_READONLY = 29,
+  OP_HOSTNAME = 30,
+  OP_DOMAINNAME = 31,
+  OP_LO_UP = 32,
+  OP_SYSCTL = 33,       /* key path under /proc/sys, value */
+  OP_RLIMIT = 34,       /* resource, soft, hard (-1 = infinity) */
+  OP_CHDIR = 35,
+  OP_USER = 36,         /* uid, gid, groups (comma list) */
+  OP_CAP_BOUNDING = 37, /* mask (hex) */
+  OP_CAPSET = 38,       /* effective, permitted, inheritable, ambient (hex) */
+  OP_NO_NEW_PRIVS = 39,
+  OP_SECCOMP = 40,      /* BPF program bytes */
+  OP_ENV = 41,          /* KEY=VALUE ... */
+  OP_ARGV = 42,         /* argv ... */
+  OP_PTY = 43,          /* open a pty in the container's devpts; "console" to bind it on /dev/console */
+  OP_EXEC = 44,         /* execve(argv, env) with PATH search */
+  OP_SETNS_CHILD = 45,  /* clone-flag name, path: joined by the init itself */
+  OP_UNSHARE = 46,      /* flags: after the cgroup join, so a new cgroup ns is rooted at the container's cgroup */
+  OP_MAX
+};
+
+struct op {
+  uint32_t kind;
+  uint32_t argc;
+  char **argv;      /* NUL-terminated copies */
+  uint32_t *lens;   /* byte lengths (for binary args) */
+};
+
+struct plan {
+  struct op *ops;
+  size_t n;
+};
+
+int plan_read(int fd, struct plan *out);
+const struct op *plan_find(const struct plan *p, uint32_t kind);
+long long arg_ll(const struct op *o, uint32_t i);
+unsigned long long arg_hex(const struct op *o, uint32_t i);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The Plan on the wire, TS -> executor (runtime/native/plan.h has the C side
+ * and the sequence diagram). Records of
+ *   u32 op | u32 argc | argc x (u32 len | bytes)
+ * closed by op END; numbers travel as decimal (or hex, for masks) strings.
+ */
+
+/** Op numbers; keep in step with enum op_kind in runtime/native/plan.h. */
+export const OP = {
+  END: 0,
+  MODE: 1, CLONE_FLAGS: 2, STATE_DIR: 3, LOG_PATH: 4, STDIO: 5, ATTACH: 6, UID_MAP: 7, GID_MAP: 8,
+  CGROUP_JOIN: 9, SETNS: 10, EXEC_FIFO: 11, RESTART: 12, WINSIZE: 13, ON_EXIT: 14,
+  PROPAGATION: 20, ROOTFS: 21, MOUNT: 22, MKNOD: 23, BIND_DEV: 24, SYMLINK: 25, PIVOT_ROOT: 26,
+  MASK: 27, READONLY: 28, ROOT_READONLY: 29, HOSTNAME: 30, DOMAINNAME: 31, LO_UP: 32, SYSCTL: 33,
+  RLIMIT: 34, CHDIR: 35, USER: 36, CAP_BOUNDING: 37, CAPSET: 38, NO_NEW_PRIVS: 39, SECCOMP: 40,
+  ENV: 41, ARGV: 42, PTY: 43, EXEC: 44, SETNS_CHILD: 45, UNSHARE: 46,
+} as const;
+
+export type OpName = Exclude<keyof typeof OP, "END">;
+
+export interface Step {
+  op: OpName;
+  args: (string | Uint8Array)[];
+}
+
+export function encodePlan(steps: Step[]): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  const u32 = (n: number) => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, n, true);
+    parts.push(b);
+  };
+  for (const s of steps) {
+    u32(OP[s.op]);
+    u32(s.args.length);
+    for (const a of s.args) {
+      const bytes = typeof a === "string" ? enc.encode(a) : a;
+      u32(bytes.length);
+      parts.push(bytes);
+    }
+  }
+  u32(OP.END);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** The Plan as text, for `ctr debug plan` and snapshot tests. */
+export function formatPlan(steps: Step[]): string {
+  return steps
+    .map((s, i) => {
+      const args = s.args.map((a) => (typeof a === "string" ? JSON.stringify(a) : `<${a.length} bytes>`));
+      return `${String(i).padStart(3)} ${s.op} ${args.join(" ")}`.trimEnd();
+    })
+    .join("\n");
+}

@@ -1,0 +1,168 @@
+// ContainerSpec (resolved) -> Plan: the ordered steps the executor performs.
+// Pure: no I/O, so it is snapshot-tested without root (tests/unit/plan.test.ts)
+// and printed by `ctr debug plan`.
+import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
+import { CLONE, ORDERED_NAMESPACES } from "./ns/kinds.ts";
+import type { Step } from "./plan-wire.ts";
+import type { ResolvedUser } from "./process/user.ts";
+import {
+  DEFAULT_DEVICES, DEFAULT_MOUNTS, DEV_SYMLINKS, MASKED_PATHS, MS, READONLY_PATHS, RLIMITS, SYSFS,
+} from "./rootfs/defaults.ts";
+
+/** How each namespace is obtained, decided before planning. */
+export type NsChoice = { kind: NamespaceKind; how: "new" | "host" | "join"; path?: string };
+
+export interface RunInput {
+  spec: ContainerSpec;
+  rootfs: string;
+  stateDir: string;
+  logPath: string;
+  hostname: string;
+  argv: string[];
+  env: string[];
+  user: ResolvedUser;
+  /** capability bounding set */
+  caps: bigint;
+  seccomp: Uint8Array | null;
+  cgroupProcs: string[];
+  namespaces: NsChoice[];
+  attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+  execFifo?: string;
+  onExit?: string[];
+  idMap?: { uid: string; gid: string };
+  winsize?: { rows: number; cols: number };
+}
+
+export interface ExecInput {
+  initPid: number;
+  tty: boolean;
+  argv: string[];
+  env: string[];
+  cwd: string;
+  user: ResolvedUser;
+  caps: bigint;
+  noNewPrivileges: boolean;
+  seccomp: Uint8Array | null;
+  cgroupProcs: string[];
+  /** namespaces the container has of its own, to join */
+  namespaces: NamespaceKind[];
+  attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+  winsize?: { rows: number; cols: number };
+}
+
+const hex = (n: bigint) => n.toString(16);
+const words = (a: { stdin: boolean; stdout: boolean; stderr: boolean }) =>
+  (["stdin", "stdout", "stderr"] as const).filter((k) => a[k]);
+
+export function buildRunPlan(i: RunInput): Step[] {
+  const s = i.spec;
+  const ns = (k: NamespaceKind) => i.namespaces.find((n) => n.kind === k)?.how ?? "new";
+  let cloneFlags = 0;
+  for (const n of i.namespaces) if (n.how === "new" && n.kind !== "cgroup") cloneFlags |= ORDERED_NAMESPACES.find((o) => o.kind === n.kind)!.flag;
+
+  const steps: Step[] = [
+    { op: "MODE", args: ["run"] },
+    { op: "CLONE_FLAGS", args: [String(cloneFlags)] },
+    { op: "STATE_DIR", args: [i.stateDir] },
+    { op: "LOG_PATH", args: [i.logPath] },
+    { op: "STDIO", args: [s.tty ? "tty" : "pipe"] },
+    { op: "ATTACH", args: words(i.attach) },
+  ];
+  if (i.winsize) steps.push({ op: "WINSIZE", args: [String(i.winsize.rows), String(i.winsize.cols)] });
+  if (i.idMap) steps.push({ op: "UID_MAP", args: [i.idMap.uid] }, { op: "GID_MAP", args: [i.idMap.gid] });
+  for (const p of i.cgroupProcs) steps.push({ op: "CGROUP_JOIN", args: [p] });
+  const pidJoin = i.namespaces.find((n) => n.kind === "pid" && n.how === "join");
+  if (pidJoin) steps.push({ op: "SETNS", args: ["pid", pidJoin.path!] });
+  if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
+  if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
+  if (i.execFifo) steps.push({ op: "EXEC_FIFO", args: [i.execFifo] });
+
+  // --- the init, in order ---
+  for (const o of ORDERED_NAMESPACES) {
+    const n = i.namespaces.find((x) => x.kind === o.kind);
+    if (n?.how === "join" && o.kind !== "pid") steps.push({ op: "SETNS_CHILD", args: [o.kind, n.path!] });
+  }
+  // joined to its cgroup by now, so a new cgroup namespace is rooted there
+  if (ns("cgroup") === "new") steps.push({ op: "UNSHARE", args: [String(CLONE.NEWCGROUP)] });
+  steps.push({ op: "PROPAGATION", args: [String(MS.SLAVE | MS.REC)] });
+  steps.push({ op: "ROOTFS", args: [i.rootfs] });
+  const mount = (source: string, target: string, fstype: string, flags: number, data: string, create: string) =>
+    steps.push({ op: "MOUNT", args: [source, target, fstype, String(flags), data, create] });
+  for (const m of DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
+  // a new sysfs shows the container's own network devices; without a netns of
+  // its own (or with a user namespace) the kernel refuses it: bind the host's, read-only
+  if (ns("net") === "new" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
+  else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
+  for (const d of DEFAULT_DEVICES) {
+    // in a user namespace mknod is not allowed: bind the host's node instead
+    if (i.idMap) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
+    else steps.push({ op: "MKNOD", args: [d.path, d.type, String(d.major), String(d.minor), String(d.mode), "0", "0"] });
+  }
+  for (const [path, target] of DEV_SYMLINKS) steps.push({ op: "SYMLINK", args: [path, target] });
+  for (const m of s.mounts) {
+    if (m.type === "tmpfs") {
+      const opts = m.options.filter((o) => !["ro", "rw", "nosuid", "nodev", "noexec"].includes(o));
+      mount("tmpfs", m.target, "tmpfs", MS.NOSUID | MS.NODEV | (m.readonly ? MS.RDONLY : 0) | optFlags(m.options), opts.join(","), "dir");
+    } else {
+      const rec = m.options.includes("bind") ? 0 : MS.REC;
+      mount(m.source!, m.target, "", MS.BIND | rec | (m.readonly ? MS.RDONLY : 0) | optFlags(m.options), "", m.options.includes("file") ? "file" : "dir");
+    }
+  }
+  steps.push({ op: "PIVOT_ROOT", args: [] });
+  if (s.tty) steps.push({ op: "PTY", args: ["console"] });
+  if (ns("uts") === "new") {
+    steps.push({ op: "HOSTNAME", args: [i.hostname] });
+    if (s.domainname) steps.push({ op: "DOMAINNAME", args: [s.domainname] });
+  }
+  if (ns("net") === "new") steps.push({ op: "LO_UP", args: [] });
+  for (const [k, v] of Object.entries(s.sysctls)) steps.push({ op: "SYSCTL", args: [k.replaceAll(".", "/"), v] });
+  if (!s.security.privileged) {
+    for (const p of MASKED_PATHS) steps.push({ op: "MASK", args: [p] });
+    for (const p of READONLY_PATHS) steps.push({ op: "READONLY", args: [p] });
+  }
+  if (s.readOnly) steps.push({ op: "ROOT_READONLY", args: [] });
+  for (const u of s.ulimits) steps.push({ op: "RLIMIT", args: [String(RLIMITS[u.name]), String(u.soft), String(u.hard)] });
+  steps.push({ op: "CHDIR", args: [s.workdir || "/"] });
+  steps.push(...processSteps(i.user, i.caps, s.security.noNewPrivileges, i.seccomp, i.env, i.argv));
+  return steps;
+}
+
+/** The tail both the init and an exec'd process go through: identity, privileges, exec. */
+function processSteps(user: ResolvedUser, caps: bigint, nnp: boolean, seccomp: Uint8Array | null, env: string[], argv: string[]): Step[] {
+  const steps: Step[] = [{ op: "CAP_BOUNDING", args: [hex(caps)] }];
+  // without no_new_privs the filter can only be loaded while CAP_SYS_ADMIN is still effective
+  if (seccomp && !nnp) steps.push({ op: "SECCOMP", args: [seccomp] });
+  steps.push({ op: "USER", args: [String(user.uid), String(user.gid), user.groups.join(",")] });
+  // Docker: root keeps the set; any other user starts with none effective
+  const eff = user.uid === 0 ? caps : 0n;
+  steps.push({ op: "CAPSET", args: [hex(eff), hex(eff), "0", "0"] });
+  if (nnp) steps.push({ op: "NO_NEW_PRIVS", args: [] });
+  if (seccomp && nnp) steps.push({ op: "SECCOMP", args: [seccomp] });
+  steps.push({ op: "ENV", args: env }, { op: "ARGV", args: argv }, { op: "EXEC", args: [] });
+  return steps;
+}
+
+function optFlags(opts: string[]): number {
+  const table: Record<string, number> = { nosuid: MS.NOSUID, nodev: MS.NODEV, noexec: MS.NOEXEC, ro: MS.RDONLY };
+  return opts.reduce((f, o) => f | (table[o] ?? 0), 0);
+}
+
+export function buildExecPlan(i: ExecInput): Step[] {
+  const steps: Step[] = [
+    { op: "MODE", args: ["exec"] },
+    { op: "CLONE_FLAGS", args: ["0"] },
+    { op: "STDIO", args: [i.tty ? "tty" : "pipe"] },
+    { op: "ATTACH", args: words(i.attach) },
+  ];
+  if (i.winsize) steps.push({ op: "WINSIZE", args: [String(i.winsize.rows), String(i.winsize.cols)] });
+  for (const p of i.cgroupProcs) steps.push({ op: "CGROUP_JOIN", args: [p] });
+  const nsPath = (proc: string) => `/proc/${i.initPid}/ns/${proc}`;
+  if (i.namespaces.includes("pid")) steps.push({ op: "SETNS", args: ["pid", nsPath("pid")] });
+  for (const o of ORDERED_NAMESPACES) {
+    if (o.kind !== "pid" && i.namespaces.includes(o.kind)) steps.push({ op: "SETNS_CHILD", args: [o.kind, nsPath(o.proc)] });
+  }
+  if (i.tty) steps.push({ op: "PTY", args: [] });
+  steps.push({ op: "CHDIR", args: [i.cwd] });
+  steps.push(...processSteps(i.user, i.caps, i.noNewPrivileges, i.seccomp, i.env, i.argv));
+  return steps;
+}

@@ -1,0 +1,62 @@
+// rm: stop what still runs, then remove the cgroup, the state and the name.
+// Idempotent, so a crashed create, a racing `--rm` monitor and a user's
+// `rm -f` can all call it.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { removeCgroup } from "../cgroup/cgroup.ts";
+import { EngineError } from "./errors.ts";
+import { releaseName } from "./state/names.ts";
+import { containerDir } from "./state/paths.ts";
+import { isAlive } from "./state/proc.ts";
+import { loadRecord } from "./state/record.ts";
+import { liveState } from "./state/status.ts";
+import { withLock } from "./state/lock.ts";
+
+export async function removeContainer(id: string, opts: { force: boolean; quiet?: boolean }): Promise<void> {
+  await withLock(join(containerDir(id), "..", `.${id}.lock`), async () => {
+    const rec = loadRecord(id);
+    if (!rec) {
+      rmSync(containerDir(id), { recursive: true, force: true });
+      return;
+    }
+    const live = liveState(rec);
+    if (["running", "paused", "restarting", "created", "creating"].includes(live.status) && !opts.force) {
+      throw new EngineError(
+        `You cannot remove a ${live.status} container ${id}. Stop the container before attempting removal or force remove`,
+        1,
+      );
+    }
+    // no restarts from here on
+    try {
+      Bun.write(join(containerDir(id), "stopped"), "");
+    } catch {}
+    if (live.pid) signal(live.pid, "SIGKILL");
+    // the monitor records the exit and leaves; if it is this rm's own
+    // parent (--rm), it already has
+    if (rec.monitorPid && rec.monitorPid !== process.pid && rec.monitorPid !== process.ppid) {
+      await waitGone(rec.monitorPid, rec.monitorStart, 10000);
+      if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
+    }
+    removeCgroup(rec.cgroup);
+    rmSync(containerDir(id), { recursive: true, force: true });
+    releaseName(rec.name, id);
+  });
+  rmSync(join(containerDir(id), "..", `.${id}.lock`), { force: true });
+}
+
+export function signal(pid: number, sig: NodeJS.Signals | number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+  }
+}
+
+export async function waitGone(pid: number, starttime: number | undefined, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (isAlive(pid, starttime)) {
+    if (Date.now() > end) return false;
+    await Bun.sleep(5);
+  }
+  return true;
+}

@@ -1,0 +1,71 @@
+// Container names and ids. A name is claimed by creating names/<name> with
+// O_EXCL: two parallel `ctr run --name x` cannot both win.
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { listIds } from "./record.ts";
+import { namesDir } from "./paths.ts";
+
+export class NameError extends Error {}
+
+const ADJ = ["brave", "calm", "eager", "fond", "gentle", "happy", "jolly", "keen", "lucid", "merry", "nifty", "proud", "quiet", "sharp", "tender", "vivid", "witty", "zen"];
+const NOUN = ["babbage", "curie", "darwin", "euler", "fermi", "galois", "hopper", "knuth", "lovelace", "noether", "pascal", "ritchie", "shannon", "turing", "wozniak"];
+
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function newId(): string {
+  const b = new Uint8Array(32);
+  crypto.getRandomValues(b);
+  return Buffer.from(b).toString("hex");
+}
+
+export function randomName(): string {
+  const pick = (a: string[]) => a[Math.floor(Math.random() * a.length)]!;
+  return `${pick(ADJ)}_${pick(NOUN)}${Math.floor(Math.random() * 100)}`;
+}
+
+export function claimName(name: string, id: string): void {
+  if (!NAME_RE.test(name)) throw new NameError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  mkdirSync(namesDir(), { recursive: true });
+  let fd: number;
+  try {
+    fd = openSync(join(namesDir(), name), "wx");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    const owner = nameOwner(name);
+    throw new NameError(
+      `Conflict. The container name "/${name}" is already in use by container "${owner ?? "?"}". You have to remove (or rename) that container to be able to reuse that name.`,
+    );
+  }
+  writeSync(fd, id);
+  closeSync(fd);
+}
+
+export function nameOwner(name: string): string | undefined {
+  try {
+    return readFileSync(join(namesDir(), name), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export function releaseName(name: string, id: string): void {
+  if (nameOwner(name) === id) rmSync(join(namesDir(), name), { force: true });
+}
+
+/** Full id, name, or unique id prefix -> id, as Docker resolves them. */
+export function resolveRef(ref: string): string {
+  const byName = nameOwner(ref.replace(/^\//, ""));
+  if (byName) return byName;
+  const ids = listIds();
+  if (ids.includes(ref)) return ref;
+  const matches = ref.length > 0 ? ids.filter((i) => i.startsWith(ref)) : [];
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new NameError(`multiple IDs found with provided prefix: ${ref}`);
+  throw new NoSuchContainer(ref);
+}
+
+export class NoSuchContainer extends Error {
+  constructor(readonly ref: string) {
+    super(`No such container: ${ref}`);
+  }
+}

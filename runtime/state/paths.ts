@@ -1,0 +1,13 @@
+// Where state lives. One root (default /run/ctr; --root or CTR_ROOT moves it);
+// each container is a directory under containers/, each name a file under names/.
+import { join } from "node:path";
+
+let root = process.env.CTR_ROOT || "/run/ctr";
+
+export function setStateRoot(r: string): void {
+  root = r;
+}
+export const stateRoot = () => root;
+export const containersDir = () => join(root, "containers");
+export const containerDir = (id: string) => join(root, "containers", id);
+export const namesDir = () => join(root, "names");

@@ -1,0 +1,75 @@
+// The only place that talks to libc through bun:ffi. Everything above takes
+// these functions (or fakes of them in tests) and never imports bun:ffi.
+import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { SysError } from "./errno.ts";
+
+const SYS_memfd_create = 319;
+const F_ADD_SEALS = 1033;
+const F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+const MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+let lib: ReturnType<typeof open> | undefined;
+function open() {
+  return dlopen("libc.so.6", {
+    syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64 },
+    fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i64], returns: FFIType.i32 },
+    flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+    write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+    umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+    mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
+  });
+}
+function libc() {
+  return (lib ??= open()).symbols;
+}
+
+function errno(): number {
+  return read.i32(libc().__errno_location()!, 0);
+}
+
+function check(r: number | bigint, call: string, path?: string): number {
+  if (Number(r) < 0) throw new SysError(call, errno(), path);
+  return Number(r);
+}
+
+const cstr = (s: string) => Buffer.from(`${s}\0`);
+
+/** A sealed, close-on-exec memfd holding `bytes`: nothing can change it once made. */
+export function sealedMemfd(name: string, bytes: Uint8Array): number {
+  const n = cstr(name);
+  const fd = check(libc().syscall(SYS_memfd_create, ptr(n), MFD_CLOEXEC | MFD_ALLOW_SEALING, 0, 0), "memfd_create");
+  let off = 0;
+  while (off < bytes.length) {
+    off += check(libc().write(fd, ptr(bytes.subarray(off)), bytes.length - off), "write", `memfd ${name}`);
+  }
+  check(libc().fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE), "fcntl(F_ADD_SEALS)");
+  return fd;
+}
+
+export function flock(fd: number, op: number, path?: string): boolean {
+  const r = libc().flock(fd, op);
+  if (r < 0) {
+    const e = errno();
+    if (e === 11 && op & LOCK_NB) return false; // EWOULDBLOCK
+    throw new SysError("flock", e, path);
+  }
+  return true;
+}
+
+export function umount2(target: string, flags: number): void {
+  check(libc().umount2(ptr(cstr(target)), flags), "umount2", target);
+}
+
+/** Clears O_NONBLOCK so reads wait for data instead of spinning. */
+export function setBlocking(fd: number): void {
+  const F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0o4000;
+  const fl = check(libc().fcntl(fd, F_GETFL, 0), "fcntl(F_GETFL)");
+  if (fl & O_NONBLOCK) check(libc().fcntl(fd, F_SETFL, fl & ~O_NONBLOCK), "fcntl(F_SETFL)");
+}
+
+export function mkfifo(path: string, mode: number): void {
+  const S_IFIFO = 0o010000;
+  check(libc().mknod(ptr(cstr(path)), S_IFIFO | mode, 0), "mknod", path);
+}

@@ -17,7 +17,7 @@ export function terminalSize(): { rows: number; cols: number } | undefined {
 }
 
 /** Returns the container's exit status (Docker: its code, or 128+N for signal N). */
-export async function attach(ex: Executor, initPid: number, tty: boolean): Promise<number> {
+export async function attach(ex: Executor, initPid: number, tty: boolean, afterExit?: () => Promise<void>): Promise<number> {
   const saved = tty && process.stdin.isTTY ? stty(["-g"]) : undefined;
   if (saved) stty(["raw", "-echo"]);
   const handlers = FORWARDED.map((sig) => {
@@ -28,13 +28,16 @@ export async function attach(ex: Executor, initPid: number, tty: boolean): Promi
   const onWinch = () => signal(ex.monitorPid, "SIGWINCH");
   if (tty) process.on("SIGWINCH", onWinch);
   try {
-    let code = 125;
     for (;;) {
       const r = await ex.nextAsync();
-      if (!r) break; // EOF: the monitor (and a --rm cleanup it became) is done
-      if (r.kind === "exit") code = r.code;
+      if (!r) return 125; // the monitor died without reporting an exit
+      if (r.kind !== "exit") continue;
+      // --rm: removing here saves starting a second ctr; the monitor only
+      // cleans up itself if we are gone before this is done
+      if (afterExit) await afterExit();
+      ex.close();
+      return r.code;
     }
-    return code;
   } finally {
     if (saved) stty([saved]);
     for (const [sig, h] of handlers) process.off(sig, h);

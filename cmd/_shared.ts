@@ -132,5 +132,6 @@ export function parseSimple(args: string[], flags: SimpleFlag[], help: string): 
 }
 
 export function out(s: string): void {
+  if (s === "") return; // an empty listing prints nothing, not a blank line
   process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 }

@@ -723,7 +723,6 @@ class Parser {
     switch (tok.typ) {
       case "block": case "define": case "template":
         this.errorf(`{{${tok.val}}} is not supported`);
-      // eslint-disable-next-line no-fallthrough
       case "break": case "continue": {
         const t = this.nextNonSpace();
         if (t.typ !== "rightDelim") this.unexpected(t, `{{${tok.val}}}`);
@@ -865,7 +864,6 @@ class Parser {
       case "variable": return { type: "variable", pos, ident: [...node.ident, ...fields] };
       case "bool": case "string": case "number": case "nil": case "dot":
         this.errorf(`unexpected . after term ${goQuote(argString(node))}`);
-      // eslint-disable-next-line no-fallthrough
       default:
         return { type: "chain", pos, node, field: fields };
     }
@@ -876,7 +874,6 @@ class Parser {
     switch (tok.typ) {
       case "error":
         this.unexpected(tok, "operand");
-      // eslint-disable-next-line no-fallthrough
       case "identifier":
         if (!FUNCS.has(tok.val)) this.errorf(`function ${goQuote(tok.val)} not defined`);
         return { type: "identifier", pos: tok.pos, name: tok.val };
@@ -1759,7 +1756,6 @@ class State {
       case "bool": return first.value;
       case "dot": return dot;
       case "nil": this.errorf("nil is not a command");
-      // eslint-disable-next-line no-fallthrough
       case "number": return first.value;
       case "string": return first.value;
     }
@@ -1878,12 +1874,10 @@ class State {
         if (typeof value === "string") return value;
         if (isNil(value)) this.errorf("invalid value; expected string");
         this.errorf(`wrong type for value; expected string; got ${goTypeName(value)}`);
-      // eslint-disable-next-line no-fallthrough
       case "int":
         if (kindOf(value) === "int") return Number(value);
         if (isNil(value)) this.errorf("invalid value; expected int");
         this.errorf(`wrong type for value; expected int; got ${goTypeName(value)}`);
-      // eslint-disable-next-line no-fallthrough
       case "strings":
         if (isNil(value)) return [];
         if (Array.isArray(value)) return value.map((e: unknown) => (typeof e === "string" ? e : formatValue(e)));

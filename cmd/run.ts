@@ -1,5 +1,6 @@
 import { createContainer } from "../runtime/create.ts";
 import { EngineError } from "../runtime/errors.ts";
+import { removeContainer } from "../runtime/remove.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { formatFlagHelp } from "../spec/argv.ts";
 import { buildRunSpec, parseRunArgv, RUN_FLAGS } from "../spec/flags.ts";
@@ -37,6 +38,7 @@ const run: Verb = async (argv) => {
     c.executor.release();
     return out(c.record.id);
   }
-  return attach(c.executor, c.pid, spec.tty);
+  const rm = spec.autoRemove ? () => removeContainer(c.record.id, { force: true, monitorExited: true }) : undefined;
+  return attach(c.executor, c.pid, spec.tty, rm);
 };
 export default run;

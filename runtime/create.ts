@@ -2,7 +2,7 @@
 // the executor. Order matters for clean failure: the record is written first
 // (so `rm -f` can always find and undo what follows), then the cgroup, then
 // the monitor. A failure at any step undoes all of it.
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createCgroup, DEFAULT_PARENT, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
@@ -10,14 +10,14 @@ import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
-import { capNames, resolveCaps } from "./process/capabilities.ts";
-import { buildSeccomp, loadProfile } from "./process/seccomp.ts";
+import { resolveCaps } from "./process/capabilities.ts";
+import { seccompProgram } from "./process/seccomp-cache.ts";
 import { resolveUser, UserError } from "./process/user.ts";
 import { removeContainer } from "./remove.ts";
 import { resolveInRoot } from "./rootfs/resolve.ts";
 import { mkfifo } from "./sys/libc.ts";
 import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
-import { containerDir } from "./state/paths.ts";
+import { containerDir, stateRoot } from "./state/paths.ts";
 import { procStartTime } from "./state/proc.ts";
 import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -128,8 +128,7 @@ export function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = newId(
     throw e;
   }
   const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop });
-  const profile = spec.security.privileged ? null : loadProfile(spec.security.seccomp);
-  const seccomp = profile ? buildSeccomp(profile, { caps: capNames(caps) }) : null;
+  const seccomp = spec.security.privileged ? null : seccompProgram(spec.security.seccomp, caps, join(stateRoot(), "cache"));
 
   const name = spec.name ?? randomName();
   const hostname = spec.hostname ?? id.slice(0, 12);
@@ -181,7 +180,11 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
     createCgroup(cgroupRel, spec.resources, hierarchies);
-    if (input.execFifo) mkfifo(input.execFifo, 0o600);
+    // 0622: the init may have dropped to another user by the time it opens it
+    if (input.execFifo) {
+      mkfifo(input.execFifo, 0o622);
+      chmodSync(input.execFifo, 0o622); // past the umask
+    }
     const steps = buildRunPlan(input);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach });
     record.monitorPid = executor.monitorPid;

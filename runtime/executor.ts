@@ -95,6 +95,13 @@ export class Executor {
     }
   }
 
+  /** Lets go of the report channel: tells the monitor this CLI is done with it. */
+  close(): void {
+    if (!this.closed) closeSync(this.fd);
+    this.closed = true;
+    this.proc.unref();
+  }
+
   /** The executor stays behind as the monitor: let the CLI exit without it. */
   release(): void {
     this.proc.unref();

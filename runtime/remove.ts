@@ -12,7 +12,14 @@ import { loadRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
 import { withLock } from "./state/lock.ts";
 
-export async function removeContainer(id: string, opts: { force: boolean; quiet?: boolean }): Promise<void> {
+export interface RemoveOptions {
+  force: boolean;
+  quiet?: boolean;
+  /** the caller saw the monitor report the exit: it is only waiting for us, not to be waited for */
+  monitorExited?: boolean;
+}
+
+export async function removeContainer(id: string, opts: RemoveOptions): Promise<void> {
   await withLock(join(containerDir(id), "..", `.${id}.lock`), async () => {
     const rec = loadRecord(id);
     if (!rec) {
@@ -33,7 +40,7 @@ export async function removeContainer(id: string, opts: { force: boolean; quiet?
     if (live.pid) signal(live.pid, "SIGKILL");
     // the monitor records the exit and leaves; if it is this rm's own
     // parent (--rm), it already has
-    if (rec.monitorPid && rec.monitorPid !== process.pid && rec.monitorPid !== process.ppid) {
+    if (rec.monitorPid && rec.monitorPid !== process.pid && !opts.monitorExited) {
       await waitGone(rec.monitorPid, rec.monitorStart, 10000);
       if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
     }

@@ -133,8 +133,11 @@ export const RUN_FLAGS: readonly RunFlag[] = [
     let text: string;
     try {
       text = ctx.readFile(inCwd(ctx, v));
-    } catch {
-      throw new SpecError(`open ${v}: no such file or directory`);
+    } catch (e) {
+      // Docker's wording: "open FILE: no such file or directory".
+      const code = (e as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+      throw new SpecError(`open ${v}: ${why}`);
     }
     Object.assign(s.env, parseEnvFile(text, ctx.env));
   }),

@@ -159,14 +159,16 @@ function argv(r: TomlReader, v: unknown, p: TomlPath): string[] {
 }
 
 function duration(r: TomlReader, v: unknown, p: TomlPath): number {
-  if (typeof v === "number" && v >= 0) return v;
+  if (typeof v === "number" && v < 0) r.fail(p, `${v} is negative; use 0 or more seconds`);
+  if (typeof v === "number") return v;
   if (typeof v === "string") return r.at(p, () => parseDuration(v));
   r.typeError(v, p, 'a duration (seconds, or a string like "1m30s")');
 }
 
 /** A size: "64m", or a whole number of bytes. */
 function size(r: TomlReader, v: unknown, p: TomlPath): number {
-  if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === "number" && Number.isSafeInteger(v) && v < 0) r.fail(p, `${v} is negative; a size is 0 or more bytes`);
+  if (typeof v === "number" && Number.isSafeInteger(v)) return v;
   if (typeof v === "string") return r.at(p, () => parseSize(v));
   r.typeError(v, p, 'a size (a string like "64m" or a whole number of bytes)');
 }

@@ -43,6 +43,7 @@ static int sync_fd = -1;
 static int root_fd = -1;
 static char **env_list;
 static char **argv_list;
+static int fifo_fd = -1;
 
 static _Noreturn void fail(int step, int err) {
   struct sync_msg m = { SYNC_ERR, step, err };
@@ -390,7 +391,7 @@ static int setns_path(const struct op *o) {
   return r;
 }
 
-static int step(const struct op *o, int idx, const char *fifo) {
+static int step(const struct op *o, int idx) {
   switch (o->kind) {
   case OP_SETNS_CHILD: return setns_path(o);
   case OP_UNSHARE: return unshare((int)arg_ll(o, 0));
@@ -419,11 +420,14 @@ static int step(const struct op *o, int idx, const char *fifo) {
   case OP_ARGV: argv_list = collect(o); return 0;
   case OP_PTY: return do_pty(o);
   case OP_EXEC: {
-    if (fifo) {
-      /* create/start: say we are ready, then block until `start` opens the fifo */
+    if (fifo_fd >= 0) {
+      /* create/start: say we are ready, then block until `start` opens the
+       * fifo (reached through the fd taken before pivot_root, as runc does) */
       struct sync_msg m = { SYNC_READY, idx, 0 };
       if (write(sync_fd, &m, sizeof m) < 0) return -1;
-      int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+      char p[64];
+      fdpath(p, sizeof p, fifo_fd);
+      int fd = open(p, O_WRONLY | O_CLOEXEC);
       if (fd < 0) return -1;
       if (write(fd, "0", 1) < 0) return -1;
       close(fd);
@@ -446,11 +450,12 @@ _Noreturn void child_main(const struct plan *p, int sync, const struct child_std
   /* wait until the monitor has written id maps and joined us to the cgroup */
   if (read(sync_fd, &go, sizeof go) != sizeof go || go.kind != SYNC_GO) _exit(1);
   if (setsid() < 0) fail(-1, errno);
+  if (fifo && (fifo_fd = open(fifo, O_PATH | O_CLOEXEC)) < 0) fail(-1, errno);
   if (io->in >= 0 && dup2(io->in, 0) < 0) fail(-1, errno);
   if (io->out >= 0 && dup2(io->out, 1) < 0) fail(-1, errno);
   if (io->err >= 0 && dup2(io->err, 2) < 0) fail(-1, errno);
   if (io->userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) fail(-1, errno);
   for (size_t i = 0; i < p->n; i++)
-    if (step(&p->ops[i], (int)i, fifo) < 0) fail((int)i, errno);
+    if (step(&p->ops[i], (int)i) < 0) fail((int)i, errno);
   fail(-1, ENOEXEC); /* a plan without OP_EXEC */
 }

@@ -307,6 +307,19 @@ static int relay(struct run *r, struct stream *out, struct stream *err, int in_f
   return st;
 }
 
+/* --rm: an attached CLI removes the container itself (no second process
+ * start); we wait until it lets go of the report fd, and clean up only if the
+ * CLI went away (detached, or killed) and the state is still there. */
+static int cli_gone_without_cleanup(void) {
+  if (report_fd >= 0) {
+    struct pollfd p = { report_fd, 0, 0 };
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {}
+    close(report_fd);
+    report_fd = -1;
+  }
+  return state_dir && access(state_dir, F_OK) == 0;
+}
+
 static int should_restart(int code, int restarts) {
   const struct op *o = plan_find(&plan, OP_RESTART);
   if (!o || state_exists("stopped")) return 0;
@@ -404,8 +417,7 @@ int main(void) {
     if (exec_mode || !should_restart(code, restarts)) {
       /* --rm: become `ctr rm` ourselves, so removal happens even when no CLI is
        * left; the report fd stays open until it is done */
-      if ((o = plan_find(&plan, OP_ON_EXIT))) {
-        if (report_fd >= 0) fcntl(report_fd, F_SETFD, 0);
+      if ((o = plan_find(&plan, OP_ON_EXIT)) && cli_gone_without_cleanup()) {
         char **argv = calloc(o->argc + 1, sizeof(char *));
         for (uint32_t i = 0; i < o->argc; i++) argv[i] = o->argv[i];
         execv(argv[0], argv);

@@ -1,0 +1,182 @@
+// The container life cycle through the real binary: run, create/start, exec,
+// ps, inspect, logs, stop, kill, wait, rm, restart, and what is left behind.
+import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { leftoverCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
+
+const { root, ctr, ctrAsync } = testRoot("life");
+const NONE = ["--net", "none"];
+
+describe("run, attached", () => {
+  test("prints the command's output and returns its status", () => {
+    const r = ctr(["run", "--rm", ...NONE, ROOTFS, "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    expect(r.stdout).toBe("out\n");
+    expect(r.stderr).toBe("err\n");
+    expect(r.code).toBe(3);
+  });
+  test("--rm leaves no container, state or cgroup", () => {
+    const r = ctr(["run", "--rm", ...NONE, "--name", uniqueName("rm"), ROOTFS, "true"]);
+    expect(r.code).toBe(0);
+    expect(ctr(["ps", "-aq"]).stdout).toBe("");
+    expect(Bun.spawnSync(["sh", "-c", `find /sys/fs/cgroup -maxdepth 3 -path '*/ctr/*'`]).stdout.toString()).toBe("");
+  });
+  test("a signal kills with 128+N", async () => {
+    const name = uniqueName("sig");
+    const running = ctrAsync(["run", "--rm", ...NONE, "--name", name, ROOTFS, "sleep", "100"]);
+    for (let i = 0; i < 100 && !ctr(["ps", "-q"]).stdout; i++) Bun.sleepSync(20);
+    expect(ctr(["kill", name]).code).toBe(0);
+    expect((await running).code).toBe(128 + 9);
+  });
+  test("stdin reaches the container with -i", () => {
+    const r = ctr(["run", "--rm", "-i", ...NONE, ROOTFS, "sh", "-c", "tr a-z A-Z"], { stdin: new Blob(["hello\n"]) });
+    expect(r.stdout).toBe("HELLO\n");
+  });
+  test("a command that does not exist: 127", () => {
+    const r = ctr(["run", "--rm", ...NONE, ROOTFS, "no-such-command"]);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toContain('exec: "no-such-command": executable file not found in $PATH');
+  });
+  test("a command that cannot be executed: 126", () => {
+    const r = ctr(["run", "--rm", ...NONE, ROOTFS, "/etc/passwd"]);
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain("permission denied");
+  });
+});
+
+describe("detached", () => {
+  test("run -d, ps, logs, inspect, exec, stop, rm", () => {
+    const name = uniqueName("web");
+    const r = ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sh", "-c", "echo started; echo oops >&2; exec sleep 1000"]);
+    expect(r.code).toBe(0);
+    const id = r.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(ctr(["ps", "--format", "{{.Names}} {{.State}}"]).stdout).toContain(`${name} running`);
+    const pid = Number(ctr(["inspect", "--format", "{{.State.Pid}}", name]).stdout);
+    expect(pid).toBeGreaterThan(1);
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    Bun.sleepSync(100);
+    const logs = ctr(["logs", name]);
+    expect(logs.stdout).toBe("started\n");
+    expect(logs.stderr).toBe("oops\n");
+    const log = readFileSync(JSON.parse(ctr(["inspect", name]).stdout)[0].LogPath, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(log.map((l: { stream: string }) => l.stream).sort()).toEqual(["stderr", "stdout"]);
+    expect(ctr(["exec", name, "sh", "-c", "echo $((6*7))"]).stdout).toBe("42\n");
+    expect(ctr(["exec", name, "sh", "-c", "exit 5"]).code).toBe(5);
+    expect(ctr(["stop", "-t", "1", name]).code).toBe(0);
+    expect(ctr(["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name]).stdout.trim()).toBe("exited 137");
+    expect(ctr(["ps", "-a", "--format", "{{.Status}}"]).stdout).toContain("Exited (137)");
+    expect(ctr(["rm", name]).code).toBe(0);
+    expect(leftoverCgroups(id)).toEqual([]);
+    expect(existsSync(`${root}/containers/${id}`)).toBe(false);
+  });
+
+  test("stop sends SIGTERM first: a handler gets to run", () => {
+    const name = uniqueName("term");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sh", "-c", "trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done"]);
+    Bun.sleepSync(200);
+    ctr(["stop", name]);
+    expect(ctr(["inspect", "-f", "{{.State.ExitCode}}", name]).stdout.trim()).toBe("0");
+    expect(ctr(["logs", name]).stdout).toBe("bye\n");
+    ctr(["rm", name]);
+  });
+
+  test("kill -s, wait", async () => {
+    const name = uniqueName("kill");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sh", "-c", "trap 'exit 7' HUP; while true; do sleep 0.1; done"]);
+    Bun.sleepSync(200);
+    const waiting = ctrAsync(["wait", name]);
+    expect(ctr(["kill", "-s", "HUP", name]).code).toBe(0);
+    expect((await waiting).stdout.trim()).toBe("7");
+    expect(ctr(["kill", name]).stderr).toContain("is not running");
+    ctr(["rm", name]);
+  });
+
+  test("rm refuses a running container without -f", () => {
+    const name = uniqueName("busy");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sleep", "1000"]);
+    const r = ctr(["rm", name]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("You cannot remove a running container");
+    expect(ctr(["rm", "-f", name]).code).toBe(0);
+    expect(ctr(["ps", "-aq"]).stdout).toBe("");
+  });
+
+  test("names are unique", () => {
+    const name = uniqueName("dup");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sleep", "1000"]);
+    const r = ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sleep", "1000"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(`The container name "/${name}" is already in use`);
+    ctr(["rm", "-f", name]);
+  });
+});
+
+describe("create and start", () => {
+  test("the command runs only after start", () => {
+    const name = uniqueName("cs");
+    const r = ctr(["create", ...NONE, "--name", name, ROOTFS, "sh", "-c", "echo ran"]);
+    expect(r.code).toBe(0);
+    expect(ctr(["ps", "-a", "--format", "{{.State}}"]).stdout.trim()).toBe("created");
+    expect(ctr(["logs", name]).stdout).toBe("");
+    expect(ctr(["start", name]).code).toBe(0);
+    expect(ctr(["wait", name]).stdout.trim()).toBe("0");
+    expect(ctr(["logs", name]).stdout).toBe("ran\n");
+    ctr(["rm", name]);
+  });
+});
+
+describe("the monitor", () => {
+  test("the container outlives a CLI killed with -9 and its exit is still recorded", async () => {
+    const name = uniqueName("orphan");
+    const p = Bun.spawn([`${import.meta.dir}/../../dist/ctr`, "run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "sleep 1; exit 4"], {
+      env: { ...process.env, CTR_ROOT: root },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    for (let i = 0; i < 100 && ctr(["ps", "--format", "{{.Names}}"]).stdout.trim() !== name; i++) Bun.sleepSync(20);
+    p.kill("SIGKILL");
+    await p.exited;
+    expect(ctr(["ps", "--format", "{{.Names}} {{.State}}"]).stdout.trim()).toBe(`${name} running`);
+    expect(ctr(["wait", name]).stdout.trim()).toBe("4");
+    ctr(["rm", name]);
+  });
+
+  test("the monitor's resident memory stays under 1.5 MiB", () => {
+    const name = uniqueName("rss");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sleep", "1000"]);
+    const mon = JSON.parse(ctr(["inspect", name]).stdout)[0].Ctr.MonitorPid;
+    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${mon}/status`, "utf8"))![1]);
+    expect(rss).toBeLessThan(1536);
+    ctr(["rm", "-f", name]);
+  });
+
+  test("restart on-failure:2 runs the command three times", () => {
+    const name = uniqueName("restart");
+    ctr(["run", "-d", ...NONE, "--name", name, "--restart", "on-failure:2", ROOTFS, "sh", "-c", "echo try; exit 1"]);
+    for (let i = 0; i < 200 && ctr(["inspect", "-f", "{{.State.Status}}", name]).stdout.trim() !== "exited"; i++) Bun.sleepSync(20);
+    expect(ctr(["logs", name]).stdout).toBe("try\ntry\ntry\n");
+    expect(ctr(["inspect", "-f", "{{.RestartCount}} {{.State.ExitCode}}", name]).stdout.trim()).toBe("2 1");
+    ctr(["rm", name]);
+  });
+});
+
+describe("bad input changes nothing", () => {
+  const cases: [string, string[], number, string][] = [
+    ["missing rootfs", ["/nonexistent/rootfs", "true"], 125, "rootfs /nonexistent/rootfs: no such directory"],
+    ["unknown user", ["--user", "nosuchuser", ROOTFS, "true"], 125, "unable to find user nosuchuser"],
+    ["missing bind source", ["-v", "/nonexistent/src:/mnt", ROOTFS, "true"], 125, "bind source path does not exist: /nonexistent/src"],
+    ["bad memory size", ["--memory", "12q", ROOTFS, "true"], 125, 'invalid size "12q"'],
+    ["unknown flag", ["--bogus", ROOTFS, "true"], 125, "unknown flag: --bogus"],
+    ["missing workdir parent is created, but a file is not a dir", ["-w", "/etc/passwd", ROOTFS, "true"], 125, "/etc/passwd"],
+  ];
+  for (const [what, args, code, msg] of cases) {
+    test(what, () => {
+      const r = ctr(["run", "--rm", ...NONE, "--name", uniqueName("bad"), ...args]);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(2);
+      expect(ctr(["ps", "-aq"]).stdout).toBe("");
+      expect(Bun.spawnSync(["sh", "-c", "find /sys/fs/cgroup -maxdepth 3 -path '*/ctr/*'"]).stdout.toString()).toBe("");
+    });
+  }
+});

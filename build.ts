@@ -20,5 +20,5 @@ const define = {
   CTR_BUN_VERSION: JSON.stringify(Bun.version),
 };
 const defs = Object.entries(define).flatMap(([k, v]) => ["--define", `${k}=${v}`]);
-await $`${process.execPath} build --compile --minify --bytecode ${defs} ${root}/cmd/main.ts --outfile ${root}/dist/ctr`;
+await $`${process.execPath} build --compile --minify --bytecode --no-compile-autoload-dotenv --no-compile-autoload-bunfig ${defs} ${root}/cmd/main.ts --outfile ${root}/dist/ctr`;
 console.log(`built dist/ctr (${cc}, commit ${commit})`);

@@ -1,8 +1,10 @@
 // The CLI's side of an attached container: the monitor already holds our
 // stdio (it copies the container's output to it); we only put the terminal in
 // raw mode for -t, forward signals, and wait for the exit report.
+import { isatty } from "node:tty";
 import type { Executor } from "../runtime/executor.ts";
 import { signal } from "../runtime/remove.ts";
+import { trace } from "../runtime/trace.ts";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
@@ -11,14 +13,15 @@ function stty(args: string[]): string {
   return p.stdout.toString().trim();
 }
 
-export function terminalSize(): { rows: number; cols: number } | undefined {
-  if (!process.stdout.isTTY) return undefined;
+/** Only asked for with -t: touching process.stdout builds a stream (~5 ms). */
+export function terminalSize(tty: boolean): { rows: number; cols: number } | undefined {
+  if (!tty || !isatty(1)) return undefined;
   return { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 };
 }
 
 /** Returns the container's exit status (Docker: its code, or 128+N for signal N). */
 export async function attach(ex: Executor, initPid: number, tty: boolean, afterExit?: () => Promise<void>): Promise<number> {
-  const saved = tty && process.stdin.isTTY ? stty(["-g"]) : undefined;
+  const saved = tty && isatty(0) ? stty(["-g"]) : undefined;
   if (saved) stty(["raw", "-echo"]);
   const handlers = FORWARDED.map((sig) => {
     const h = () => signal(initPid, sig);
@@ -32,9 +35,11 @@ export async function attach(ex: Executor, initPid: number, tty: boolean, afterE
       const r = await ex.nextAsync();
       if (!r) return 125; // the monitor died without reporting an exit
       if (r.kind !== "exit") continue;
+      trace("container exited");
       // --rm: removing here saves starting a second ctr; the monitor only
       // cleans up itself if we are gone before this is done
       if (afterExit) await afterExit();
+      trace("removed");
       ex.close();
       return r.code;
     }

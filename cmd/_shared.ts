@@ -1,5 +1,6 @@
 // What every verb shares: the verb table, global flags, the one error handler
 // that maps errors to Docker's exit codes, and output helpers.
+import { writeSync } from "node:fs";
 import { setStateRoot } from "../runtime/state/paths.ts";
 
 export type Verb = (args: string[]) => Promise<number | void>;
@@ -75,13 +76,13 @@ export function usage(msg: string): never {
 export function fail(e: unknown, engineCode: number): number {
   const err = e as Error & { exitCode?: number };
   const msg = (err?.message ?? String(e)).split("\n")[0];
-  process.stderr.write(`ctr: ${msg}\n`);
+  write(2, `ctr: ${msg}\n`);
   if (err?.name === "UsageError" || err?.name === "SpecError" || err instanceof UsageError) {
-    if (err instanceof UsageError) process.stderr.write("See 'ctr --help'.\n");
+    if (err instanceof UsageError) write(2, "See 'ctr --help'.\n");
     return engineCode === 1 ? 1 : 125;
   }
   if (err?.name === "EngineError" && typeof err.exitCode === "number") return err.exitCode === 125 ? engineCode : err.exitCode;
-  if (process.env.CTR_LOG_LEVEL === "debug") process.stderr.write(`${err?.stack}\n`);
+  if (process.env.CTR_LOG_LEVEL === "debug") write(2, `${err?.stack}\n`);
   return engineCode;
 }
 
@@ -99,7 +100,7 @@ export function parseSimple(args: string[], flags: SimpleFlag[], help: string): 
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "--help") {
-      process.stdout.write(`${help}\n\nOptions:\n${flags.map((f) => `  ${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.value ? " string" : ""}`.padEnd(30) + f.help).join("\n")}\n`);
+      write(1, `${help}\n\nOptions:\n${flags.map((f) => `  ${f.short ? `-${f.short}, ` : "    "}--${f.name}${f.value ? " string" : ""}`.padEnd(30) + f.help).join("\n")}\n`);
       process.exit(0);
     }
     if (a === "--") {
@@ -133,5 +134,19 @@ export function parseSimple(args: string[], flags: SimpleFlag[], help: string): 
 
 export function out(s: string): void {
   if (s === "") return; // an empty listing prints nothing, not a blank line
-  process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
+  write(1, s.endsWith("\n") ? s : `${s}\n`);
+}
+
+/** Synchronous writes: the CLI ends with _exit, so nothing may sit in a buffer. */
+export function write(fd: 1 | 2, s: string | Uint8Array): void {
+  const b = typeof s === "string" ? Buffer.from(s) : s;
+  let off = 0;
+  while (off < b.length) {
+    try {
+      off += writeSync(fd, b, off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Bun.sleepSync(1);
+    }
+  }
 }

@@ -16,7 +16,7 @@ const debug: Verb = async (argv) => {
   if (sub === "--help" || sub === undefined) return out(HELP);
   if (sub !== "plan") usage(`ctr debug: unknown subcommand "${sub}"`);
   const { spec } = buildRunSpec(parseRunArgv(rest), { env: process.env, cwd: process.cwd() });
-  const { input } = prepareRun(spec, { attach: !spec.detach, waitForStart: false }, "0".repeat(64));
+  const { input } = await prepareRun(spec, { attach: !spec.detach, waitForStart: false }, "0".repeat(64));
   out(formatPlan(buildRunPlan(input)));
 };
 export default debug;

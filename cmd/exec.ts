@@ -1,3 +1,4 @@
+import { isatty } from "node:tty";
 import { EngineError } from "../runtime/errors.ts";
 import { execInContainer } from "../runtime/exec.ts";
 import { findContainer } from "../runtime/lifecycle.ts";
@@ -21,7 +22,7 @@ const exec: Verb = async (argv) => {
   const p = parseExecArgv(argv, process.env);
   if (p.help) return out(HELP);
   const e = p.exec;
-  if (e.interactive && e.tty && !process.stdin.isTTY && !e.detach) throw new EngineError("the input device is not a TTY", 1);
+  if (e.interactive && e.tty && !isatty(0) && !e.detach) throw new EngineError("the input device is not a TTY", 1);
   const rec = findContainer(e.container);
   const { executor, pid } = await execInContainer(rec, {
     argv: e.command,
@@ -32,7 +33,7 @@ const exec: Verb = async (argv) => {
     interactive: e.interactive,
     detach: e.detach,
     privileged: e.privileged,
-    winsize: terminalSize(),
+    winsize: terminalSize(e.tty),
   });
   if (e.detach) {
     executor.release();

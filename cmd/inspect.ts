@@ -1,6 +1,6 @@
 import { inspectContainer } from "../runtime/inspect.ts";
 import { findContainer } from "../runtime/lifecycle.ts";
-import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
 
 const HELP = `Usage:  ctr inspect [OPTIONS] CONTAINER [CONTAINER...]
@@ -22,7 +22,7 @@ const inspect: Verb = async (args) => {
     try {
       docs.push(inspectContainer(findContainer(ref)));
     } catch (e) {
-      process.stderr.write(`Error: No such object: ${ref}\n`);
+      write(2, `Error: No such object: ${ref}\n`);
       void e;
       missing++;
     }

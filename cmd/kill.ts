@@ -1,5 +1,5 @@
 import { findContainer, killContainer } from "../runtime/lifecycle.ts";
-import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 
 const HELP = `Usage:  ctr kill [OPTIONS] CONTAINER [CONTAINER...]
 
@@ -19,7 +19,7 @@ const kill: Verb = async (args) => {
       killContainer(findContainer(ref), typeof opts.signal === "string" ? opts.signal : "SIGKILL");
       out(ref);
     } catch (e) {
-      process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`);
+      write(2, `Error response from daemon: ${(e as Error).message}\n`);
       failed++;
     }
   }

@@ -2,7 +2,7 @@ import { findContainer } from "../runtime/lifecycle.ts";
 import { readLogs } from "../runtime/logs.ts";
 import { liveState } from "../runtime/state/status.ts";
 import { parseDuration } from "../spec/units.ts";
-import { type Verb, parseSimple, usage } from "./_shared.ts";
+import { type Verb, parseSimple, usage, write } from "./_shared.ts";
 
 const HELP = `Usage:  ctr logs [OPTIONS] CONTAINER
 
@@ -39,7 +39,7 @@ const logs: Verb = async (args) => {
     alive: () => ["running", "paused", "restarting", "created", "creating"].includes(liveState(rec).status),
   }, (e) => {
     const line = opts.timestamps ? `${e.time} ${e.log}` : e.log;
-    (e.stream === "stderr" ? process.stderr : process.stdout).write(line);
+    write(e.stream === "stderr" ? 2 : 1, line);
   });
 };
 export default logs;

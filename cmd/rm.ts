@@ -1,6 +1,6 @@
 import { findContainer } from "../runtime/lifecycle.ts";
 import { removeContainer } from "../runtime/remove.ts";
-import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 
 const HELP = `Usage:  ctr rm [OPTIONS] CONTAINER [CONTAINER...]
 
@@ -24,7 +24,7 @@ const rm: Verb = async (args) => {
       if (!opts["if-exists"]) out(ref);
     } catch (e) {
       if (opts["if-exists"]) continue;
-      process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`);
+      write(2, `Error response from daemon: ${(e as Error).message}\n`);
       failed++;
     }
   }

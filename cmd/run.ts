@@ -1,10 +1,12 @@
 import { createContainer } from "../runtime/create.ts";
+import { isatty } from "node:tty";
 import { EngineError } from "../runtime/errors.ts";
 import { removeContainer } from "../runtime/remove.ts";
+import { trace } from "../runtime/trace.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { formatFlagHelp } from "../spec/argv.ts";
 import { buildRunSpec, parseRunArgv, RUN_FLAGS } from "../spec/flags.ts";
-import { type Verb, out } from "./_shared.ts";
+import { type Verb, out, write } from "./_shared.ts";
 import { attach, removeArgv, terminalSize } from "./_attach.ts";
 
 export const RUN_HELP = (verb: string, what: string) => `Usage:  ctr ${verb} [OPTIONS] ROOTFS|IMAGE [COMMAND] [ARG...]
@@ -26,13 +28,14 @@ const run: Verb = async (argv) => {
   const args = parseRunArgv(argv);
   if (args.help) return out(RUN_HELP("run", "Create and run a new container"));
   const { spec, warnings } = buildRunSpec(args, { env: process.env, cwd: process.cwd() });
-  for (const w of warnings) process.stderr.write(`WARNING: ${w}\n`);
-  if (spec.interactive && spec.tty && !process.stdin.isTTY && !spec.detach) throw new EngineError("the input device is not a TTY", 1);
+  trace("spec built");
+  for (const w of warnings) write(2, `WARNING: ${w}\n`);
+  if (spec.interactive && spec.tty && !isatty(0) && !spec.detach) throw new EngineError("the input device is not a TTY", 1);
   const c = await createContainer(spec, {
     attach: !spec.detach,
     waitForStart: false,
     removeArgv: removeArgv(stateRoot()),
-    winsize: terminalSize(),
+    winsize: terminalSize(spec.tty),
   });
   if (spec.detach) {
     c.executor.release();

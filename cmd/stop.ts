@@ -1,5 +1,5 @@
 import { findContainer, stopContainer } from "../runtime/lifecycle.ts";
-import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 
 const HELP = `Usage:  ctr stop [OPTIONS] CONTAINER [CONTAINER...]
 
@@ -24,7 +24,7 @@ const stop: Verb = async (args) => {
       await stopContainer(rec, t);
       out(ref);
     } catch (e) {
-      process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`);
+      write(2, `Error response from daemon: ${(e as Error).message}\n`);
       failed++;
     }
   }

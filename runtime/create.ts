@@ -16,6 +16,7 @@ import { resolveUser, UserError } from "./process/user.ts";
 import { removeContainer } from "./remove.ts";
 import { resolveInRoot } from "./rootfs/resolve.ts";
 import { mkfifo } from "./sys/libc.ts";
+import { trace } from "./trace.ts";
 import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
 import { procStartTime } from "./state/proc.ts";
@@ -114,7 +115,7 @@ export interface Prepared {
 }
 
 /** Everything decided, nothing done: the record and the executor's input. */
-export function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = newId()): Prepared {
+export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = newId()): Promise<Prepared> {
   const rootfs = checkRootfs(spec);
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
   if (argv.length === 0) throw new EngineError("No command specified");
@@ -128,7 +129,7 @@ export function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = newId(
     throw e;
   }
   const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop });
-  const seccomp = spec.security.privileged ? null : seccompProgram(spec.security.seccomp, caps, join(stateRoot(), "cache"));
+  const seccomp = spec.security.privileged ? null : await seccompProgram(spec.security.seccomp, caps, join(stateRoot(), "cache"));
 
   const name = spec.name ?? randomName();
   const hostname = spec.hostname ?? id.slice(0, 12);
@@ -172,7 +173,9 @@ export function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = newId(
 }
 
 export async function createContainer(spec: ContainerSpec, opts: CreateOptions): Promise<Created> {
-  const { record, input, cgroupRel, hierarchies } = prepareRun(spec, opts);
+  trace("create");
+  const { record, input, cgroupRel, hierarchies } = await prepareRun(spec, opts);
+  trace("decided");
   const { id } = record;
   claimName(record.name, id);
   try {
@@ -180,6 +183,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
     createCgroup(cgroupRel, spec.resources, hierarchies);
+    trace("cgroup created");
     // 0622: the init may have dropped to another user by the time it opens it
     if (input.execFifo) {
       mkfifo(input.execFifo, 0o622);
@@ -187,10 +191,12 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     }
     const steps = buildRunPlan(input);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach });
+    trace("executor spawned");
     record.monitorPid = executor.monitorPid;
     record.monitorStart = procStartTime(executor.monitorPid);
     saveRecord(record);
     const r = executor.next();
+    trace("container started");
     if (!r || r.kind === "exit") throw new EngineError("executor exited before the container started");
     if (r.kind === "error") {
       await executor.proc.exited;

@@ -4,12 +4,11 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { capNames } from "./capabilities.ts";
-import { buildSeccomp, loadProfile } from "./seccomp.ts";
 
 declare const CTR_COMMIT: string;
 const BUILD = typeof CTR_COMMIT === "string" ? CTR_COMMIT : "dev";
 
-export function seccompProgram(which: string, caps: bigint, cacheDir: string): Uint8Array | null {
+export async function seccompProgram(which: string, caps: bigint, cacheDir: string): Promise<Uint8Array | null> {
   if (which === "unconfined") return null;
   const source = which === "default" || which === "" ? `default@${BUILD}` : readFileSync(which, "utf8");
   const key = new Bun.CryptoHasher("sha256").update(source).update(caps.toString(16)).digest("hex").slice(0, 32);
@@ -17,6 +16,8 @@ export function seccompProgram(which: string, caps: bigint, cacheDir: string): U
   try {
     return new Uint8Array(readFileSync(file));
   } catch {}
+  // only on a cache miss: the compiler and its tables take ~5 ms just to load
+  const { buildSeccomp, loadProfile } = await import("./seccomp.ts");
   const profile = loadProfile(which);
   if (!profile) return null;
   const bpf = buildSeccomp(profile, { caps: capNames(caps) });

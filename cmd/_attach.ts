@@ -15,7 +15,8 @@ function stty(args: string[]): string {
 
 /** Only asked for with -t: touching process.stdout builds a stream (~5 ms). */
 export function terminalSize(tty: boolean): { rows: number; cols: number } | undefined {
-  if (!tty || !isatty(1)) return undefined;
+  if (!tty) return undefined;
+  if (!isatty(1)) return { rows: 24, cols: 80 }; // -t without a terminal: the classic size
   return { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 };
 }
 

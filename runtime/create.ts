@@ -10,6 +10,7 @@ import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
+import { hostBoundingSet } from "./features.ts";
 import { resolveCaps } from "./process/capabilities.ts";
 import { seccompProgram } from "./process/seccomp-cache.ts";
 import { resolveUser, UserError } from "./process/user.ts";
@@ -128,7 +129,10 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     if (e instanceof UserError) throw new EngineError(e.message);
     throw e;
   }
-  const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop });
+  // privileged: every capability this host can hand out (a VM or an outer
+  // container may hold some back; asking for those fails capset with EPERM)
+  const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop })
+    & (spec.security.privileged ? hostBoundingSet() : ~0n);
   const seccomp = spec.security.privileged ? null : await seccompProgram(spec.security.seccomp, caps, join(stateRoot(), "cache"));
 
   const name = spec.name ?? randomName();
@@ -177,9 +181,10 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   const { record, input, cgroupRel, hierarchies } = await prepareRun(spec, opts);
   trace("decided");
   const { id } = record;
-  claimName(record.name, id);
+  // the record first: whatever happens after (even kill -9), rm -f finds it
+  saveRecord(record);
   try {
-    saveRecord(record);
+    claimName(record.name, id);
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
     createCgroup(cgroupRel, spec.resources, hierarchies);

@@ -2,7 +2,7 @@
 // reports. The executor is embedded in the ctr binary and run from a sealed
 // memfd: no file a container can reach is ever executed or writable
 // (the runc CVE-2019-5736 class).
-import { closeSync, readSync, writeSync } from "node:fs";
+import { closeSync, read, readSync, writeSync } from "node:fs";
 import executorFile from "./native/build/executor" with { type: "file" };
 import { encodePlan, type Step } from "./plan-wire.ts";
 import { sealedMemfd, setBlocking } from "./sys/libc.ts";
@@ -74,20 +74,13 @@ export class Executor {
     }
   }
 
-  /** Same as next(), without blocking the event loop (signals still arrive). */
+  /** Same as next(), without blocking the event loop: the read waits in the
+   * thread pool, so signal handlers (forwarding to the container) still run. */
   async nextAsync(): Promise<Report | undefined> {
     for (;;) {
-      const nl = this.buf.indexOf("\n");
-      if (nl >= 0 || this.closed) return this.next();
-      await Bun.sleep(5);
+      if (this.buf.includes("\n") || this.closed) return this.next();
       const chunk = Buffer.alloc(4096);
-      let n: number;
-      try {
-        n = readSync(this.fd, chunk);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN") continue;
-        throw e;
-      }
+      const n = await new Promise<number>((res, rej) => read(this.fd, chunk, 0, chunk.length, null, (e, k) => (e ? rej(e) : res(k))));
       if (n === 0) {
         this.closed = true;
         closeSync(this.fd);

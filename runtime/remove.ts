@@ -1,12 +1,12 @@
 // rm: stop what still runs, then remove the cgroup, the state and the name.
 // Idempotent, so a crashed create, a racing `--rm` monitor and a user's
 // `rm -f` can all call it.
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup } from "../cgroup/cgroup.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
-import { containerDir } from "./state/paths.ts";
+import { containerDir, containerLock } from "./state/paths.ts";
 import { isAlive } from "./state/proc.ts";
 import { loadRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -20,7 +20,7 @@ export interface RemoveOptions {
 }
 
 export async function removeContainer(id: string, opts: RemoveOptions): Promise<void> {
-  await withLock(join(containerDir(id), "..", `.${id}.lock`), async () => {
+  await withLock(containerLock(id), async () => {
     const rec = loadRecord(id);
     if (!rec) {
       rmSync(containerDir(id), { recursive: true, force: true });
@@ -35,7 +35,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     }
     // no restarts from here on
     try {
-      Bun.write(join(containerDir(id), "stopped"), "");
+      writeFileSync(join(containerDir(id), "stopped"), "");
     } catch {}
     if (live.pid) signal(live.pid, "SIGKILL");
     // the monitor records the exit and leaves; if it is this rm's own
@@ -48,7 +48,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     rmSync(containerDir(id), { recursive: true, force: true });
     releaseName(rec.name, id);
   });
-  rmSync(join(containerDir(id), "..", `.${id}.lock`), { force: true });
+  rmSync(containerLock(id), { force: true });
 }
 
 export function signal(pid: number, sig: NodeJS.Signals | number): void {

@@ -1,9 +1,9 @@
 // Container names and ids. A name is claimed by creating names/<name> with
 // O_EXCL: two parallel `ctr run --name x` cannot both win.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { listIds } from "./record.ts";
-import { namesDir } from "./paths.ts";
+import { containerDir, namesDir } from "./paths.ts";
 
 export class NameError extends Error {}
 
@@ -23,7 +23,7 @@ export function randomName(): string {
   return `${pick(ADJ)}_${pick(NOUN)}${Math.floor(Math.random() * 100)}`;
 }
 
-export function claimName(name: string, id: string): void {
+export function claimName(name: string, id: string, retry = true): void {
   if (!NAME_RE.test(name)) throw new NameError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   mkdirSync(namesDir(), { recursive: true });
   let fd: number;
@@ -32,6 +32,11 @@ export function claimName(name: string, id: string): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     const owner = nameOwner(name);
+    // a claim whose container is gone (a create killed half-way): take it over
+    if (owner !== undefined && owner !== id && !existsSync(containerDir(owner)) && retry) {
+      rmSync(join(namesDir(), name), { force: true });
+      return claimName(name, id, false);
+    }
     throw new NameError(
       `Conflict. The container name "/${name}" is already in use by container "${owner ?? "?"}". You have to remove (or rename) that container to be able to reuse that name.`,
     );

@@ -11,3 +11,5 @@ export const stateRoot = () => root;
 export const containersDir = () => join(root, "containers");
 export const containerDir = (id: string) => join(root, "containers", id);
 export const namesDir = () => join(root, "names");
+/** Beside, not inside, the container's directory: rm deletes the directory while holding it. */
+export const containerLock = (id: string) => join(root, "containers", `.${id}.lock`);

@@ -57,3 +57,14 @@ export function uniqueName(prefix: string): string {
 }
 
 export { join };
+
+/** Container cgroup directories (…/ctr/<id>) across all hierarchies right now. */
+export function containerCgroups(): Set<string> {
+  const out = Bun.spawnSync(["find", "/sys/fs/cgroup", "-mindepth", "2", "-maxdepth", "4", "-type", "d", "-path", "*/ctr/*"]).stdout.toString();
+  return new Set(out.split("\n").filter(Boolean));
+}
+
+/** Cgroup directories that appeared since `before` (what a step left behind). */
+export function newCgroups(before: Set<string>): string[] {
+  return [...containerCgroups()].filter((d) => !before.has(d));
+}

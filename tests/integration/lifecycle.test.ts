@@ -2,7 +2,7 @@
 // ps, inspect, logs, stop, kill, wait, rm, restart, and what is left behind.
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
-import { leftoverCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { containerCgroups, leftoverCgroups, newCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const { root, ctr, ctrAsync } = testRoot("life");
 const NONE = ["--net", "none"];
@@ -15,10 +15,11 @@ describe("run, attached", () => {
     expect(r.code).toBe(3);
   });
   test("--rm leaves no container, state or cgroup", () => {
+    const before = containerCgroups();
     const r = ctr(["run", "--rm", ...NONE, "--name", uniqueName("rm"), ROOTFS, "true"]);
     expect(r.code).toBe(0);
     expect(ctr(["ps", "-aq"]).stdout).toBe("");
-    expect(Bun.spawnSync(["sh", "-c", `find /sys/fs/cgroup -maxdepth 3 -path '*/ctr/*'`]).stdout.toString()).toBe("");
+    expect(newCgroups(before)).toEqual([]);
   });
   test("a signal kills with 128+N", async () => {
     const name = uniqueName("sig");
@@ -171,12 +172,104 @@ describe("bad input changes nothing", () => {
   ];
   for (const [what, args, code, msg] of cases) {
     test(what, () => {
+      const before = containerCgroups();
       const r = ctr(["run", "--rm", ...NONE, "--name", uniqueName("bad"), ...args]);
       expect(r.code).toBe(code);
       expect(r.stderr).toContain(msg);
       expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(2);
       expect(ctr(["ps", "-aq"]).stdout).toBe("");
-      expect(Bun.spawnSync(["sh", "-c", "find /sys/fs/cgroup -maxdepth 3 -path '*/ctr/*'"]).stdout.toString()).toBe("");
+      expect(newCgroups(before)).toEqual([]);
     });
   }
+});
+
+describe("top, rename, tty, signals, logs", () => {
+  test("top lists host pids with ps -o columns", () => {
+    const name = uniqueName("top");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sh", "-c", "sleep 1000 & exec sleep 2000"]);
+    Bun.sleepSync(200);
+    const pid = Number(ctr(["inspect", "-f", "{{.State.Pid}}", name]).stdout);
+    const r = ctr(["top", name, "-o", "pid,ppid,user,cmd"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^PID\s+PPID\s+USER\s+CMD$/);
+    expect(lines.length).toBe(3);
+    expect(lines.some((l) => l.startsWith(`${pid} `) && l.endsWith("sleep 2000"))).toBe(true);
+    expect(lines.some((l) => /^\d+\s+\d+\s+root\s+sleep 1000$/.test(l) && l.split(/\s+/)[1] === String(pid))).toBe(true);
+    expect(ctr(["top", name, "-o", "bogus"]).code).toBe(1);
+    ctr(["rm", "-f", name]);
+  });
+
+  test("rename keeps names unique", () => {
+    const a = uniqueName("ra");
+    const b = uniqueName("rb");
+    ctr(["create", ...NONE, "--name", a, ROOTFS, "true"]);
+    ctr(["create", ...NONE, "--name", b, ROOTFS, "true"]);
+    expect(ctr(["rename", a, b]).stderr).toContain("is already in use");
+    expect(ctr(["rename", a, `${a}-new`]).code).toBe(0);
+    expect(ctr(["inspect", "-f", "{{.Name}}", `${a}-new`]).stdout.trim()).toBe(`/${a}-new`);
+    expect(ctr(["inspect", a]).code).toBe(1);
+    ctr(["rm", "-f", `${a}-new`, b]);
+  });
+
+  test("-t gives a pty from the container's own devpts, as the controlling terminal", () => {
+    const r = ctr(["run", "--rm", "-t", ...NONE, ROOTFS, "sh", "-c", "tty; stty size; ls -l /dev/console | cut -c1"]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.replaceAll("\r", "").trim().split("\n");
+    expect(lines[0]).toBe("/dev/pts/0");
+    expect(lines[1]).toBe("24 80");
+    expect(lines[2]).toBe("c");
+  });
+
+  test("signals sent to an attached CLI reach the container", async () => {
+    const name = uniqueName("fwd");
+    const p = Bun.spawn([`${import.meta.dir}/../../dist/ctr`, "run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "trap 'echo got TERM; exit 9' TERM; while true; do sleep 0.1; done"], {
+      env: { ...process.env, CTR_ROOT: root },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    for (let i = 0; i < 100 && ctr(["ps", "--format", "{{.Names}}"]).stdout.trim() !== name; i++) Bun.sleepSync(20);
+    Bun.sleepSync(200);
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(9);
+    expect(await new Response(p.stdout).text()).toBe("got TERM\n");
+    ctr(["rm", name]);
+  });
+
+  test("logs --tail, --timestamps, --since, -f", async () => {
+    const name = uniqueName("logs");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done; sleep 0.5; echo late"]);
+    Bun.sleepSync(150);
+    expect(ctr(["logs", "--tail", "2", name]).stdout).toBe("line4\nline5\n");
+    expect(ctr(["logs", "-t", "--tail", "1", name]).stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line5\n$/);
+    expect(ctr(["logs", "--since", "1h", name]).stdout.split("\n").length).toBeGreaterThanOrEqual(6);
+    expect(ctr(["logs", "--since", "2099-01-01T00:00:00Z", name]).stdout).toBe("");
+    const f = await ctrAsync(["logs", "-f", "--tail", "0", name]);
+    expect(f.stdout).toBe("late\n");
+    ctr(["rm", name]);
+  });
+});
+
+describe("kill -9 of the CLI at any point of create", () => {
+  test("leaves a state that ps shows and rm -f removes completely", async () => {
+    const name = uniqueName("k9");
+    for (const delay of [0, 5, 15, 30, 45, 60, 80]) {
+      const p = Bun.spawn([`${import.meta.dir}/../../dist/ctr`, "create", ...NONE, "--name", `${name}-${delay}`, ROOTFS, "true"], {
+        env: { ...process.env, CTR_ROOT: root },
+        stdout: "ignore",
+        stderr: "ignore",
+      });
+      await Bun.sleep(delay);
+      p.kill("SIGKILL");
+      await p.exited;
+    }
+    const ps = ctr(["ps", "-a", "--format", "{{.ID}} {{.State}}"]);
+    expect(ps.code).toBe(0);
+    for (const line of ps.stdout.trim().split("\n").filter(Boolean)) expect(line).toMatch(/^[0-9a-f]{12} (created|creating|dead|exited)$/);
+    const ids = ctr(["ps", "-aq", "--no-trunc"]).stdout.trim().split("\n").filter(Boolean);
+    if (ids.length) expect(ctr(["rm", "-f", ...ids]).code).toBe(0);
+    expect(ctr(["ps", "-aq"]).stdout).toBe("");
+    for (const id of ids) expect(leftoverCgroups(id)).toEqual([]);
+    expect(Bun.spawnSync(["sh", "-c", `ls ${root}/names ${root}/containers 2>/dev/null | grep -v '^$' | grep -v ':$'`]).stdout.toString().trim()).toBe("");
+  });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
+import { hostBoundingSet } from "./features.ts";
 import { buildExecPlan } from "./plan.ts";
 import { resolveUser, UserError } from "./process/user.ts";
 import { containerDir } from "./state/paths.ts";
@@ -44,7 +45,7 @@ export async function execInContainer(rec: ContainerRecord, o: ExecOptions): Pro
   const env = new Map(rec.env.map((e) => [e.slice(0, e.indexOf("=")), e]));
   for (const e of o.env) env.set(e.includes("=") ? e.slice(0, e.indexOf("=")) : e, e);
   const bpf = join(containerDir(rec.id), "seccomp.bpf");
-  const caps = o.privileged ? (1n << 41n) - 1n : BigInt(`0x${rec.caps}`);
+  const caps = o.privileged ? ((1n << 41n) - 1n) & hostBoundingSet() : BigInt(`0x${rec.caps}`);
   const steps = buildExecPlan({
     initPid: live.pid,
     tty: o.tty,

@@ -21,3 +21,9 @@ export function kernelFeatures() {
     seccomp: read("/proc/self/status").includes("Seccomp:"),
   };
 }
+
+/** The capability bounding set this process runs with: all that any container started from here can be given. */
+export function hostBoundingSet(): bigint {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(read("/proc/self/status"));
+  return m ? BigInt(`0x${m[1]}`) : ~0n;
+}

@@ -4,11 +4,15 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ResourceSpec } from "../spec/types.ts";
+import { blkioLimits, DeviceError, wantsBlkio } from "./controllers/blkio.ts";
 import { cpuLimits, cpusetLimits } from "./controllers/cpu.ts";
+import { freeze, freezerState, thaw } from "./controllers/freezer.ts";
 import { memoryLimits } from "./controllers/memory.ts";
 import { pidsLimits } from "./controllers/pids.ts";
 import type { Limit } from "./controllers/write.ts";
 import { type Hierarchy, readHierarchies } from "./mode.ts";
+import { oomCounterPath } from "./stats/memory.ts";
+import { enabledV2, place, unifiedDir } from "./place.ts";
 
 export class CgroupError extends Error {}
 
@@ -19,86 +23,174 @@ export interface CgroupRef {
   paths: string[];
   /** the hierarchy mount of each path: parents are pruned up to it */
   mounts: string[];
+  /** parent directories ctr made for this container (--cgroup-parent): removed with it once empty */
+  created?: string[];
 }
 
-function limitsFor(h: Hierarchy, r: ResourceSpec): Limit[] {
-  if (h.version === 2) {
-    const has = (c: string) => h.controllers.includes(c);
-    return [
-      ...(has("memory") ? memoryLimits(r, 2) : []),
-      ...(has("pids") ? pidsLimits(r) : []),
-      ...(has("cpu") ? cpuLimits(r, 2) : []),
-      ...(has("cpuset") ? cpusetLimits(r) : []),
-    ];
-  }
-  const c = h.controllers;
+/** The v2 controllers ctr enables down to a container, for its limits and its stats. */
+const V2_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
+
+/** Which controllers a spec's limits need, by v1 name and v2 name. */
+const NEEDS: { v1: string; v2: string; what: string; wants: (r: ResourceSpec) => boolean }[] = [
+  { v1: "memory", v2: "memory", what: "memory", wants: (r) => r.memory !== undefined || r.memoryReservation !== undefined || r.memorySwap !== undefined },
+  { v1: "pids", v2: "pids", what: "pids", wants: (r) => r.pidsLimit !== undefined },
+  { v1: "cpu", v2: "cpu", what: "cpu", wants: (r) => r.cpus !== undefined || r.cpuQuota !== undefined || r.cpuShares !== undefined },
+  { v1: "cpuset", v2: "cpuset", what: "cpuset", wants: (r) => r.cpusetCpus !== undefined || r.cpusetMems !== undefined },
+  { v1: "blkio", v2: "io", what: "block I/O", wants: wantsBlkio },
+];
+
+/** v1 controllers: from the hierarchy; v2: those enabled for the directory itself. */
+function limitsFor(h: Hierarchy, dir: string, r: ResourceSpec): Limit[] {
+  const version = h.version;
+  const ctrls = version === 2 ? enabledV2(dir) : h.controllers;
+  const has = (c: string) => ctrls.includes(c);
+  const file = (f: string) => existsSync(join(dir, f));
   return [
-    ...(c.includes("memory") ? memoryLimits(r, 1) : []),
-    ...(c.includes("pids") ? pidsLimits(r) : []),
-    ...(c.includes("cpu") ? cpuLimits(r, 1) : []),
-    ...(c.includes("cpuset") ? cpusetLimits(r) : []),
+    ...(has("memory") ? memoryLimits(r, version) : []),
+    ...(has("pids") ? pidsLimits(r) : []),
+    ...(has("cpu") ? cpuLimits(r, version) : []),
+    ...(has("cpuset") ? cpusetLimits(r) : []),
+    ...(has(version === 2 ? "io" : "blkio") ? blkioLimits(r, version, file) : []),
   ];
 }
 
 /** Limits asked for that no hierarchy here can enforce: refuse rather than ignore. */
-function unenforceable(hs: Hierarchy[], r: ResourceSpec): string | undefined {
-  const has = (c: string) => hs.some((h) => h.controllers.includes(c));
-  if ((r.memory !== undefined || r.memoryReservation !== undefined) && !has("memory")) return "memory";
-  if (r.pidsLimit !== undefined && !has("pids")) return "pids";
-  if ((r.cpus !== undefined || r.cpuQuota !== undefined || r.cpuShares !== undefined) && !has("cpu")) return "cpu";
-  if ((r.cpusetCpus !== undefined || r.cpusetMems !== undefined) && !has("cpuset")) return "cpuset";
+function unenforceable(hs: Hierarchy[], r: ResourceSpec, v2dirs: string[]): string | undefined {
   if (r.kernelMemory !== undefined && !hs.some((h) => h.version === 1 && h.controllers.includes("memory")))
-    return "kernel memory (not supported on cgroup v2)";
+    return "--kernel-memory is not supported on cgroup v2 (the kernel counts kernel memory in --memory there); remove it";
+  for (const n of NEEDS) {
+    if (!n.wants(r)) continue;
+    if (hs.some((h) => h.version === 1 && h.controllers.includes(n.v1))) continue;
+    if (v2dirs.some((d) => enabledV2(d).includes(n.v2))) continue;
+    const v2 = v2dirs[0];
+    if (v2 && hs.some((h) => h.version === 2 && h.controllers.includes(n.v2)))
+      return `the ${n.v2} controller is not enabled for ${v2} (enable it in ${dirname(v2)}/cgroup.subtree_control)`;
+    return `this host has no cgroup controller for the ${n.what} limit`;
+  }
   return undefined;
 }
 
-/** v1 cpuset refuses tasks until cpus and mems are set: copy the parent's down. */
-function initCpuset(dir: string) {
+/** v1 cpuset refuses tasks until cpus and mems are set: copy the parent's down. False if the parent has none either. */
+function initCpuset(dir: string): boolean {
   for (const f of ["cpuset.cpus", "cpuset.mems"]) {
     const mine = join(dir, f);
     if (!existsSync(mine) || readFileSync(mine, "utf8").trim()) continue;
-    writeFileSync(mine, readFileSync(join(dir, "..", f), "utf8").trim());
+    const parent = readFileSync(join(dir, "..", f), "utf8").trim();
+    if (!parent) return false;
+    writeFileSync(mine, parent);
+  }
+  return true;
+}
+
+/** v2: a controller reaches a cgroup only when every ancestor enables it for its children. */
+function enableSubtree(dir: string) {
+  const ctl = join(dir, "cgroup.subtree_control");
+  let on: string[];
+  try {
+    on = readFileSync(ctl, "utf8").trim().split(/\s+/);
+  } catch {
+    return;
+  }
+  const missing = enabledV2(dir).filter((c) => V2_CONTROLLERS.includes(c) && !on.includes(c));
+  if (missing.length === 0) return;
+  try {
+    writeFileSync(ctl, missing.map((c) => `+${c}`).join(" "));
+  } catch {
+    // one at a time: a parent holding processes refuses some (EBUSY); the
+    // limits that need a missing controller say so afterwards
+    for (const c of missing) {
+      try {
+        writeFileSync(ctl, `+${c}`);
+      } catch {}
+    }
   }
 }
 
-export function createCgroup(relPath: string, r: ResourceSpec, hs: Hierarchy[] = readHierarchies()): CgroupRef {
-  const missing = unenforceable(hs, r);
-  if (missing) throw new CgroupError(`this host has no cgroup controller for the ${missing} limit`);
+/** `a/b/c` relative to each hierarchy, never above it. */
+export function cgroupParts(relPath: string): string[] {
   const parts = relPath.split("/").filter(Boolean);
-  const ref: CgroupRef = { paths: [], mounts: [] };
+  if (parts.length === 0 || parts.some((p) => p === "." || p === ".."))
+    throw new CgroupError(`invalid cgroup path ${JSON.stringify(relPath)}: use a path like ctr or a/b, without . or ..`);
+  return parts;
+}
+
+export function createCgroup(relPath: string, r: ResourceSpec, hs: Hierarchy[] = readHierarchies()): CgroupRef {
+  const parts = cgroupParts(relPath);
+  const ref: CgroupRef = { paths: [], mounts: [], created: [] };
   try {
     for (const h of hs) {
       const dir = join(h.mount, ...parts);
-      makeDir(h, parts);
       ref.paths.push(dir);
       ref.mounts.push(h.mount);
-      for (const l of limitsFor(h, r)) {
-        const f = join(dir, l.file);
-        if (l.optional && !existsSync(f)) continue;
-        try {
-          writeFileSync(f, l.value);
-        } catch (e) {
-          throw new CgroupError(`write ${l.value} to ${f}: ${(e as NodeJS.ErrnoException).code}`);
-        }
-      }
+      makeDir(h, parts, ref.created!);
     }
+    const missing = unenforceable(hs, r, ref.paths.filter((_, i) => hs[i]!.version === 2));
+    if (missing) throw new CgroupError(missing);
+    hs.forEach((h, i) => {
+      const dir = ref.paths[i]!;
+      for (const l of limitsFor(h, dir, r)) writeLimit(dir, l);
+    });
   } catch (e) {
-    removeCgroup(ref);
+    try {
+      removeCgroup(ref, hs);
+    } catch {
+      // the first error is the one to report
+    }
+    if (e instanceof DeviceError) throw new CgroupError(e.message);
     throw e;
   }
   return ref;
 }
 
+function writeLimit(dir: string, l: Limit) {
+  const f = join(dir, l.file);
+  if (l.optional && !existsSync(f)) return;
+  try {
+    writeFileSync(f, l.value);
+  } catch (e) {
+    throw new CgroupError(`write ${l.value} to ${f}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  // some files accept a write and ignore it (memory.kmem.* since Linux 6.1)
+  if (l.ignoredMessage) {
+    const got = Number(readFileSync(f, "utf8").trim());
+    const want = Number(l.value);
+    if (Math.abs(got - want) >= 4096) throw new CgroupError(l.ignoredMessage);
+  }
+}
+
 /** mkdir -p, tolerant of a concurrent `rm` removing an empty parent under us */
-function makeDir(h: Hierarchy, parts: string[]) {
+function makeDir(h: Hierarchy, parts: string[], created: string[]) {
+  // the common case: the parent is there (set up when it was made) and, on v2,
+  // has no controllers to hand down (hybrid): one mkdir will do
+  if (h.version === 1 || h.controllers.length === 0) {
+    const leaf = join(h.mount, ...parts);
+    try {
+      mkdirSync(leaf);
+      // (a parent made by someone else may have an empty cpuset: the long way fills it in)
+      if (!h.controllers.includes("cpuset") || initCpuset(leaf)) return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "EEXIST") throw e;
+    }
+  }
   for (let tries = 0; ; tries++) {
     try {
       let dir = h.mount;
-      for (const p of parts) {
+      parts.forEach((p, i) => {
+        if (h.version === 2) enableSubtree(dir);
         dir = join(dir, p);
-        if (!existsSync(dir)) mkdirSync(dir);
-        if (h.controllers.includes("cpuset")) initCpuset(dir);
-      }
+        const made = !existsSync(dir);
+        if (made) {
+          mkdirSync(dir);
+          // the default parent is shared and pruned by name; a leaf goes with its container
+          if (i < parts.length - 1 && !(i === 0 && p === DEFAULT_PARENT)) created.push(dir);
+        }
+        if (h.controllers.includes("cpuset")) {
+          initCpuset(dir);
+          // a parent of ctr's own: the kernel fills in each new child's cpus and mems itself
+          if (made && i < parts.length - 1) writeFileSync(join(dir, "cgroup.clone_children"), "1");
+        }
+      });
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -121,8 +213,50 @@ export function cgroupPids(ref: CgroupRef): number[] {
   return [...pids];
 }
 
+/** The file whose "oom_kill N" counts OOM kills in the container (the monitor reads it), if it has a memory cgroup. */
+export function oomCounter(ref: CgroupRef, hs: Hierarchy[] = readHierarchies()): string | undefined {
+  const m = place(ref, "memory", hs);
+  return m && oomCounterPath(m.dir, m.version);
+}
+
+/** Stops the container's processes for good: cgroup.kill where the kernel has it, else freeze, SIGKILL each, thaw. */
+export function killCgroup(ref: CgroupRef, hs: Hierarchy[] = readHierarchies()): void {
+  const v2 = unifiedDir(ref, hs);
+  if (v2 && existsSync(join(v2, "cgroup.kill"))) {
+    try {
+      writeFileSync(join(v2, "cgroup.kill"), "1");
+      return thawCgroup(ref, hs);
+    } catch {}
+  }
+  const fz = place(ref, "freezer", hs);
+  try {
+    if (fz) freeze(fz.dir, fz.version, 1000);
+  } catch {}
+  for (const pid of cgroupPids(ref)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {}
+  }
+  // SIGKILL is delivered to a v1-frozen task only once it thaws
+  thawCgroup(ref, hs);
+}
+
+/** Freezes the container, waiting until the kernel reports every task stopped. */
+export function freezeCgroup(ref: CgroupRef, hs: Hierarchy[] = readHierarchies()): void {
+  const fz = place(ref, "freezer", hs);
+  if (!fz) throw new CgroupError("this host has no cgroup freezer (no v1 freezer hierarchy, no cgroup.freeze)");
+  freeze(fz.dir, fz.version);
+}
+
+/** Thaws the container if it is frozen; quiet when there is nothing to thaw. */
+export function thawCgroup(ref: CgroupRef, hs: Hierarchy[] = readHierarchies()): void {
+  const fz = place(ref, "freezer", hs);
+  if (!fz || !existsSync(fz.dir)) return;
+  if (freezerState(fz.dir, fz.version) !== "THAWED") thaw(fz.dir, fz.version);
+}
+
 /** Kills what is left inside, then removes every directory; quiet if already gone. */
-export function removeCgroup(ref: CgroupRef): void {
+export function removeCgroup(ref: CgroupRef, hs?: Hierarchy[]): void {
   for (let tries = 0; tries < 100; tries++) {
     let busy = false;
     for (const p of [...ref.paths].reverse()) {
@@ -135,27 +269,28 @@ export function removeCgroup(ref: CgroupRef): void {
       }
     }
     if (!busy) return pruneParents(ref);
-    for (const pid of cgroupPids(ref)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
+    killCgroup(ref, (hs ??= readHierarchies()));
     Bun.sleepSync(10);
   }
-  throw new CgroupError(`cgroup ${ref.paths[0]} is still busy`);
+  throw new CgroupError(`cgroup ${ref.paths[0]} still holds processes ${cgroupPids(ref).join(", ") || "(exiting)"} after SIGKILL; not removed`);
 }
 
-/** The shared default parent (ctr/) goes once empty; any other parent is the user's and stays. */
+/**
+ * Parents ctr made for this container go once empty, deepest first, and so
+ * does the shared default parent (ctr/); a parent that was already there is
+ * the user's and stays.
+ */
 function pruneParents(ref: CgroupRef) {
-  ref.paths.forEach((p, i) => {
-    const top = ref.mounts[i]!;
-    const d = dirname(p);
-    if (d === join(top, DEFAULT_PARENT)) {
-      try {
-        rmdirSync(d);
-      } catch {
-        // still holds other containers
-      }
+  const gone = (d: string) => {
+    try {
+      rmdirSync(d);
+    } catch {
+      // still holds other containers, or already gone
     }
+  };
+  for (const d of [...(ref.created ?? [])].sort((a, b) => b.length - a.length)) gone(d);
+  ref.paths.forEach((_, i) => {
+    const top = join(ref.mounts[i]!, DEFAULT_PARENT);
+    if (ref.paths[i]!.startsWith(`${top}/`)) gone(top);
   });
 }

@@ -2,6 +2,9 @@
 import type { ResourceSpec } from "../../spec/types.ts";
 import { type Limit, put } from "./write.ts";
 
+export const KMEM_IGNORED =
+  "--kernel-memory: this kernel ignores memory.kmem.limit_in_bytes (kernel memory limits are gone since Linux 6.1); --memory counts kernel memory, use it instead";
+
 export function memoryLimits(r: ResourceSpec, version: 1 | 2): Limit[] {
   const out: Limit[] = [];
   if (version === 1) {
@@ -10,7 +13,7 @@ export function memoryLimits(r: ResourceSpec, version: 1 | 2): Limit[] {
     // swap: v1 counts memory+swap together; only present when swap accounting is on
     if (r.memorySwap !== undefined) out.push({ ...put("memory.memsw.limit_in_bytes", r.memorySwap), optional: true });
     else if (r.memory !== undefined) out.push({ ...put("memory.memsw.limit_in_bytes", r.memory * 2), optional: true });
-    if (r.kernelMemory !== undefined) out.push(put("memory.kmem.limit_in_bytes", r.kernelMemory));
+    if (r.kernelMemory !== undefined) out.push({ ...put("memory.kmem.limit_in_bytes", r.kernelMemory), ignoredMessage: KMEM_IGNORED });
   } else {
     if (r.memory !== undefined) out.push(put("memory.max", r.memory));
     if (r.memoryReservation !== undefined) out.push(put("memory.low", r.memoryReservation));

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { join, resolve } from "node:path";
 import { createCgroup, DEFAULT_PARENT, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
+import { isManagedMode, netContext, netnsPath, setupContainerNet } from "../net/container.ts";
 import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
@@ -43,12 +44,12 @@ export interface Created {
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Namespaces the container gets: new by default, the host's or another's when asked. */
-function namespaceChoices(spec: ContainerSpec): NsChoice[] {
+function namespaceChoices(spec: ContainerSpec, id: string): NsChoice[] {
   const kinds: NamespaceKind[] = ["pid", "ipc", "uts", "net", "cgroup", "mount"];
   const out: NsChoice[] = [];
   for (const kind of kinds) {
     let mode = spec.namespaces[kind] ?? { mode: "private" as const };
-    if (kind === "net") mode = netMode(spec.network.mode);
+    if (kind === "net") mode = netMode(spec.network.mode, id);
     if (mode.mode === "private") out.push({ kind, how: "new" });
     else if (mode.mode === "host") out.push({ kind, how: "host" });
     else if (mode.mode === "path") out.push({ kind, how: "join", path: mode.path });
@@ -57,12 +58,13 @@ function namespaceChoices(spec: ContainerSpec): NsChoice[] {
   return out;
 }
 
-function netMode(mode: string): ContainerSpec["namespaces"]["net"] & object {
+function netMode(mode: string, id: string): ContainerSpec["namespaces"]["net"] & object {
   if (mode === "none") return { mode: "private" };
   if (mode === "host") return { mode: "host" };
   if (mode.startsWith("container:")) return { mode: "container", container: mode.slice(10) };
-  // bridge and user-defined networks need the network layer (net/), not built yet
-  throw new EngineError(`network mode "${mode}" is not available yet: use --net none, --net host or --net container:NAME`);
+  if (mode.startsWith("ns:")) return { mode: "path", path: mode.slice(3) };
+  // bridge and user-defined networks: a namespace net/ makes before the container (DESIGN.md rule 3)
+  return { mode: "path", path: netnsPath(stateRoot(), id) };
 }
 
 function runningPid(ref: string): number {
@@ -121,7 +123,10 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
   if (argv.length === 0) throw new EngineError("No command specified");
   checkMounts(spec);
-  const namespaces = namespaceChoices(spec);
+  const namespaces = namespaceChoices(spec, id);
+  if (spec.network.ports.length && isManagedMode(spec.network.mode)) {
+    throw new EngineError("publishing ports (-p) is not available yet: this host has neither nft nor iptables, and the userland proxy is not built (issue 5)");
+  }
   let user;
   try {
     user = resolveUser(rootfs, spec.user, spec.groupAdd);
@@ -188,6 +193,13 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
     createCgroup(cgroupRel, spec.resources, hierarchies);
+    if (isManagedMode(spec.network.mode)) {
+      const n = spec.network;
+      input.files = setupContainerNet(netContext(stateRoot()), {
+        id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
+        ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
+      }).files;
+    }
     trace("cgroup created");
     // 0622: the init may have dropped to another user by the time it opens it
     if (input.execFifo) {

@@ -1,6 +1,9 @@
 // `inspect`: the container as Docker's API shapes it, so `--format` templates
 // written for Docker (.State.Pid, .Config.Env, .HostConfig.Memory) work.
+import { join } from "node:path";
+import { containerEndpoints, isManagedMode } from "../net/container.ts";
 import { capNames } from "./process/capabilities.ts";
+import { containerDir, stateRoot } from "./state/paths.ts";
 import type { ContainerRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
 
@@ -29,9 +32,7 @@ export function inspectContainer(rec: ContainerRecord) {
       FinishedAt: live.exit?.finishedAt ?? ZERO_TIME,
     },
     Image: s.image ?? "",
-    ResolvConfPath: "",
-    HostnamePath: "",
-    HostsPath: "",
+    ...netFiles(rec),
     LogPath: rec.logPath,
     Name: `/${rec.name}`,
     RestartCount: live.init?.restartCount ?? 0,
@@ -98,16 +99,7 @@ export function inspectContainer(rec: ContainerRecord) {
       StopSignal: s.stopSignal,
       StopTimeout: s.stopTimeout,
     },
-    NetworkSettings: {
-      Bridge: "",
-      SandboxKey: live.pid ? `/proc/${live.pid}/ns/net` : "",
-      Ports: {},
-      IPAddress: "",
-      IPPrefixLen: 0,
-      Gateway: "",
-      MacAddress: "",
-      Networks: {},
-    },
+    NetworkSettings: networkSettings(rec, live.pid),
     // ctr's own additions, outside Docker's shape
     Ctr: {
       RootfsPath: rec.rootfs,
@@ -123,4 +115,36 @@ function nsMode(m: { mode: string; container?: string; path?: string } | undefin
   if (m.mode === "host") return "host";
   if (m.mode === "container") return `container:${m.container}`;
   return m.path ?? "";
+}
+
+/** Docker's NetworkSettings: the first network's address at the top, every network under Networks. */
+function networkSettings(rec: ContainerRecord, pid: number | undefined) {
+  const eps = containerEndpoints(stateRoot(), rec.id);
+  const first = eps[0];
+  const prefix = (subnet: string) => Number(subnet.split("/")[1]);
+  return {
+    Bridge: "",
+    SandboxKey: pid ? `/proc/${pid}/ns/net` : "",
+    Ports: {},
+    IPAddress: first?.endpoint.ip ?? "",
+    IPPrefixLen: first ? prefix(first.network.subnet) : 0,
+    Gateway: first && !first.network.internal ? first.network.gateway : "",
+    MacAddress: first?.endpoint.mac ?? "",
+    Networks: Object.fromEntries(eps.map(({ network: n, endpoint: e }) => [n.name, {
+      Aliases: e.aliases.length ? e.aliases : null,
+      NetworkID: n.id,
+      EndpointID: `${e.container.slice(0, 32)}${n.id.slice(0, 32)}`,
+      Gateway: n.internal ? "" : n.gateway,
+      IPAddress: e.ip,
+      IPPrefixLen: prefix(n.subnet),
+      MacAddress: e.mac,
+      DNSNames: n.builtin ? null : [e.name, ...e.aliases, e.container.slice(0, 12)],
+    }])),
+  };
+}
+
+function netFiles(rec: ContainerRecord) {
+  const managed = isManagedMode(rec.spec.network.mode);
+  const f = (name: string) => (managed ? join(containerDir(rec.id), name) : "");
+  return { ResolvConfPath: f("resolv.conf"), HostnamePath: f("hostname"), HostsPath: f("hosts") };
 }

@@ -31,6 +31,8 @@ export interface RunInput {
   onExit?: string[];
   idMap?: { uid: string; gid: string };
   winsize?: { rows: number; cols: number };
+  /** files bind-mounted over the rootfs's (/etc/hosts, /etc/hostname, /etc/resolv.conf from net/) */
+  files?: { source: string; target: string }[];
 }
 
 export interface ExecInput {
@@ -89,9 +91,10 @@ export function buildRunPlan(i: RunInput): Step[] {
   const mount = (source: string, target: string, fstype: string, flags: number, data: string, create: string) =>
     steps.push({ op: "MOUNT", args: [source, target, fstype, String(flags), data, create] });
   for (const m of DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
-  // a new sysfs shows the container's own network devices; without a netns of
-  // its own (or with a user namespace) the kernel refuses it: bind the host's, read-only
-  if (ns("net") === "new" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
+  // a new sysfs shows the container's own network devices (a new netns, or a
+  // joined one: net/'s or another container's); on the host's netns (or with a
+  // user namespace) the kernel refuses it: bind the host's, read-only
+  if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
   else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
   for (const d of DEFAULT_DEVICES) {
     // in a user namespace mknod is not allowed: bind the host's node instead
@@ -99,6 +102,10 @@ export function buildRunPlan(i: RunInput): Step[] {
     else steps.push({ op: "MKNOD", args: [d.path, d.type, String(d.major), String(d.minor), String(d.mode), "0", "0"] });
   }
   for (const [path, target] of DEV_SYMLINKS) steps.push({ op: "SYMLINK", args: [path, target] });
+  for (const f of i.files ?? []) {
+    // a volume the user mounts on the same path wins, as with Docker
+    if (!s.mounts.some((m) => m.target === f.target)) mount(f.source, f.target, "", MS.BIND | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "file");
+  }
   for (const m of s.mounts) {
     if (m.type === "tmpfs") {
       const opts = m.options.filter((o) => !["ro", "rw", "nosuid", "nodev", "noexec"].includes(o));

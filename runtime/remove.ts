@@ -4,9 +4,10 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup } from "../cgroup/cgroup.ts";
+import { netContext, teardownContainerNet } from "../net/container.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
-import { containerDir, containerLock } from "./state/paths.ts";
+import { containerDir, containerLock, stateRoot } from "./state/paths.ts";
 import { isAlive } from "./state/proc.ts";
 import { loadRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -23,6 +24,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
   await withLock(containerLock(id), async () => {
     const rec = loadRecord(id);
     if (!rec) {
+      teardownContainerNet(netContext(stateRoot()), id);
       rmSync(containerDir(id), { recursive: true, force: true });
       return;
     }
@@ -45,6 +47,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
       if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
     }
     removeCgroup(rec.cgroup);
+    teardownContainerNet(netContext(stateRoot()), id);
     rmSync(containerDir(id), { recursive: true, force: true });
     releaseName(rec.name, id);
   });

@@ -1,0 +1,286 @@
+// A container's networks, end to end: before it exists (its namespace, a
+// veth per network, addresses, routes, /etc/hosts, /etc/hostname,
+// /etc/resolv.conf), while it runs (connect, disconnect) and after (every
+// veth, lease and the namespace removed). All of it under the networks lock.
+//
+// Layout under the state root: netns/<id> (the pinned namespace),
+// networks/<name>.json (net/store.ts), and in the container's directory
+// containers/<id>/: hosts, hosts.base, hostname, resolv.conf.
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { planEndpoint, wireEndpoint } from "./bridge.ts";
+import { type NetConfig, loadNetConfig } from "./config.ts";
+import { NetError } from "./errors.ts";
+import { firstHost, parseSubnet } from "./ipam.ts";
+import { type Netlink, withNetlink } from "./netlink/client.ts";
+import { createNetns, openInNetns, removeNetns } from "./netns.ts";
+import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
+
+export interface NetContext {
+  root: string;
+  /** is this container still on record? (a lease of one that is not is stale) */
+  alive: (id: string) => boolean;
+}
+
+export function netContext(root: string): NetContext {
+  return { root, alive: (id) => existsSync(join(root, "containers", id)) };
+}
+
+export const netnsPath = (root: string, id: string) => join(root, "netns", id);
+const containerFiles = (root: string, id: string) => join(root, "containers", id);
+
+/** Modes that need a namespace of ctr's making: the default bridge and user-defined networks. */
+export function isManagedMode(mode: string): boolean {
+  return !["host", "none"].includes(mode) && !mode.startsWith("container:") && !mode.startsWith("ns:");
+}
+
+export interface ContainerNetRequest {
+  id: string;
+  name: string;
+  hostname: string;
+  /** "bridge" or a user-defined network */
+  mode: string;
+  networks: string[];
+  aliases: string[];
+  ip?: string;
+  mac?: string;
+  dns: string[];
+  dnsSearch: string[];
+  extraHosts: string[];
+}
+
+export interface ContainerNet {
+  netns: string;
+  /** bind mounts for the plan: host file -> path in the container */
+  files: { source: string; target: string }[];
+}
+
+/** The default network's record, made (not yet its bridge) on first use. */
+function defaultNetwork(root: string, cfg: NetConfig): NetworkRecord {
+  const have = loadNetwork(root, "bridge");
+  if (have) return have;
+  const n: NetworkRecord = {
+    name: "bridge", id: randomId(), driver: "bridge", bridge: cfg.bridge, subnet: cfg.subnet,
+    gateway: firstHost(parseSubnet(cfg.subnet)), internal: false, mtu: cfg.mtu, created: new Date().toISOString(),
+    builtin: true, labels: {}, endpoints: {},
+  };
+  saveNetwork(root, n);
+  return n;
+}
+
+/** A network by name ("bridge" is the default one); the error Docker gives when there is none. */
+export function findNetwork(root: string, name: string): NetworkRecord {
+  if (name === "bridge") return defaultNetwork(root, loadNetConfig());
+  const n = loadNetwork(root, name);
+  if (!n) throw new NetError(`network ${name} not found`);
+  return n;
+}
+
+export function randomId(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex");
+}
+
+/**
+ * Drops leases of containers that are gone (a crash between create and rm),
+ * with their veths, and forgets released addresses whose veth has gone.
+ */
+function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
+  let changed = false;
+  if (net.released?.length) {
+    const before = net.released.length;
+    net.released = net.released.filter((r) => host.link(r.veth));
+    changed = net.released.length !== before;
+  }
+  for (const [id, e] of Object.entries(net.endpoints)) {
+    if (ctx.alive(id)) continue;
+    host.deleteLink(e.veth);
+    removeNetns(netnsPath(ctx.root, id));
+    delete net.endpoints[id];
+    changed = true;
+  }
+  if (changed) saveNetwork(ctx.root, net);
+}
+
+/**
+ * Creates and wires the container's namespace. On failure what was made is
+ * recorded, so teardownContainerNet (called by rm) removes it.
+ */
+export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): ContainerNet {
+  const path = netnsPath(ctx.root, r.id);
+  return withNetLock(ctx.root, () => {
+    const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
+    return withNetlink((host) => {
+      for (const n of nets) reclaim(ctx, host, n);
+      const inside = createNetns(path);
+      const fd = openSync(path, "r");
+      try {
+        inside.setLink(1, { up: true }); // lo
+        nets.forEach((net, k) => {
+          const aliases = net.builtin ? [] : r.aliases;
+          const e = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
+          net.endpoints[r.id] = e;
+          saveNetwork(ctx.root, net); // recorded before it exists: rm finds it whatever fails next
+          wireEndpoint(host, inside, fd, net, e, k === 0);
+        });
+      } finally {
+        closeSync(fd);
+        inside.close();
+      }
+      const dir = containerFiles(ctx.root, r.id);
+      writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
+      writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
+      const first = nets[0]!.endpoints[r.id]!;
+      writeFileSync(join(dir, "hosts.base"), hostsBase(first.ip, r.hostname, r.extraHosts));
+      refreshHosts(ctx.root, nets);
+      return {
+        netns: path,
+        files: [
+          { source: join(dir, "hosts"), target: "/etc/hosts" },
+          { source: join(dir, "hostname"), target: "/etc/hostname" },
+          { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
+        ],
+      };
+    });
+  });
+}
+
+/** Every veth and lease of the container, and its namespace. Idempotent. */
+export function teardownContainerNet(ctx: NetContext, id: string): void {
+  const path = netnsPath(ctx.root, id);
+  const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
+  if (nets.length === 0 && !existsSync(path)) return;
+  withNetLock(ctx.root, () => {
+    const mine = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
+    // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
+    for (const n of mine) {
+      const e = n.endpoints[id]!;
+      n.released = [...(n.released ?? []), { veth: e.veth, ip: e.ip }];
+      delete n.endpoints[id];
+      saveNetwork(ctx.root, n);
+    }
+    removeNetns(path);
+    refreshHosts(ctx.root, mine);
+  });
+}
+
+/** `network connect`: a new interface in a running container's namespace. */
+export function connectContainer(ctx: NetContext, id: string, name: string, network: string, aliases: string[], ip?: string): Endpoint {
+  const path = netnsPath(ctx.root, id);
+  if (!existsSync(path)) throw new NetError(`container ${name} has no network namespace of ctr's making (--net host, none or container:): it cannot be connected`);
+  return withNetLock(ctx.root, () => {
+    const net = findNetwork(ctx.root, network);
+    if (net.endpoints[id]) throw new NetError(`endpoint with name ${name} already exists in network ${network}`);
+    const all = listNetworks(ctx.root);
+    const used = new Set(all.flatMap((n) => (n.endpoints[id] ? [n.endpoints[id]!.ifname] : [])));
+    let k = 0;
+    while (used.has(`eth${k}`)) k++;
+    const e = planEndpoint(net, { container: id, name, aliases: net.builtin ? [] : aliases, ifname: `eth${k}` }, ip);
+    const inside = openInNetns(path);
+    const fd = openSync(path, "r");
+    try {
+      withNetlink((host) => {
+        reclaim(ctx, host, net);
+        net.endpoints[id] = e;
+        saveNetwork(ctx.root, net);
+        try {
+          wireEndpoint(host, inside, fd, net, e, used.size === 0);
+        } catch (err) {
+          host.deleteLink(e.veth);
+          delete net.endpoints[id];
+          saveNetwork(ctx.root, net);
+          throw err;
+        }
+      });
+    } finally {
+      closeSync(fd);
+      inside.close();
+    }
+    refreshHosts(ctx.root, [net]);
+    return e;
+  });
+}
+
+/** `network disconnect`: the interface goes (deleting the host end takes its peer), then the lease. */
+export function disconnectContainer(ctx: NetContext, id: string, network: string): void {
+  withNetLock(ctx.root, () => {
+    const net = findNetwork(ctx.root, network);
+    const e = net.endpoints[id];
+    if (!e) throw new NetError(`container ${id.slice(0, 12)} is not connected to network ${network}`);
+    withNetlink((host) => host.deleteLink(e.veth));
+    delete net.endpoints[id];
+    saveNetwork(ctx.root, net);
+    refreshHosts(ctx.root, [net]);
+  });
+}
+
+/** The container's endpoints, network by network (for inspect). */
+export function containerEndpoints(root: string, id: string): { network: NetworkRecord; endpoint: Endpoint }[] {
+  return listNetworks(root)
+    .filter((n) => n.endpoints[id])
+    .map((n) => ({ network: n, endpoint: n.endpoints[id]! }))
+    .sort((a, b) => a.endpoint.ifname.localeCompare(b.endpoint.ifname, undefined, { numeric: true }));
+}
+
+// --- files ---
+
+const LOCALHOST = `127.0.0.1\tlocalhost
+::1\tlocalhost ip6-localhost ip6-loopback
+fe00::0\tip6-localnet
+ff00::0\tip6-mcastprefix
+ff02::1\tip6-allnodes
+ff02::2\tip6-allrouters
+`;
+
+export function hostsBase(ip: string, hostname: string, extraHosts: string[]): string {
+  const extra = extraHosts.map((h) => {
+    const i = h.indexOf(":");
+    return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
+  });
+  return `${LOCALHOST}${extra.join("")}${ip}\t${hostname}\n`;
+}
+
+/**
+ * Rewrites /etc/hosts of every container on these networks: its own lines,
+ * then its peers on each user-defined network it shares with them (name,
+ * aliases, short id), as Docker's DNS would answer. Written in place: the
+ * file is bind-mounted, so it must stay the same inode.
+ */
+export function refreshHosts(root: string, touched: NetworkRecord[]): void {
+  const all = listNetworks(root);
+  const members = new Set(touched.flatMap((n) => Object.keys(loadNetwork(root, n.name)?.endpoints ?? {})));
+  for (const id of members) {
+    const dir = containerFiles(root, id);
+    let text: string;
+    try {
+      text = readFileSync(join(dir, "hosts.base"), "utf8");
+    } catch {
+      continue; // not written yet, or gone
+    }
+    for (const n of all) {
+      if (n.builtin || !n.endpoints[id]) continue;
+      for (const [peer, e] of Object.entries(n.endpoints)) {
+        if (peer !== id) text += `${e.ip}\t${[e.name, ...e.aliases, peer.slice(0, 12)].join(" ")}\n`;
+      }
+    }
+    writeFileSync(join(dir, "hosts"), text);
+  }
+}
+
+/** --dns/--dns-search, else the host's resolv.conf without loopback servers (unreachable from a namespace). */
+export function resolvConf(dns: string[], search: string[], hostConf = readHost("/etc/resolv.conf")): string {
+  const lines = hostConf.split("\n");
+  const fromHost = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
+  let servers = dns.length ? dns : fromHost.filter((s) => !/^127\./.test(s) && s !== "::1");
+  if (servers.length === 0) servers = ["8.8.8.8", "8.8.4.4"]; // Docker's fallback
+  const domains = search.length ? search : lines.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const options = lines.filter((l) => /^\s*options\s/.test(l)).map((l) => l.trim());
+  return [...servers.map((s) => `nameserver ${s}`), ...(domains.length ? [`search ${domains.join(" ")}`] : []), ...options, ""].join("\n");
+}
+
+function readHost(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}

@@ -192,7 +192,9 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     claimName(record.name, id);
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
-    createCgroup(cgroupRel, spec.resources, hierarchies);
+    record.cgroup = createCgroup(cgroupRel, spec.resources, hierarchies);
+    // parents made for --cgroup-parent: recorded now, so rm removes them even if what follows fails
+    if (record.cgroup.created?.length) saveRecord(record);
     if (isManagedMode(spec.network.mode)) {
       const n = spec.network;
       input.files = setupContainerNet(netContext(stateRoot()), {

@@ -1,11 +1,13 @@
 // kill, stop, wait, pause: acting on a container that exists.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freezeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
 import { signalNumber } from "../spec/signals.ts";
 import { EngineError } from "./errors.ts";
 import { signal, waitGone } from "./remove.ts";
 import { resolveRef } from "./state/names.ts";
-import { containerDir } from "./state/paths.ts";
+import { withLock } from "./state/lock.ts";
+import { containerDir, containerLock } from "./state/paths.ts";
 import { type ContainerRecord, loadRecord } from "./state/record.ts";
 import { type LiveState, liveState } from "./state/status.ts";
 
@@ -20,7 +22,28 @@ export function killContainer(rec: ContainerRecord, sig = "SIGKILL"): void {
   const live = liveState(rec);
   if (live.status !== "running" && live.status !== "paused" && live.status !== "created")
     throw new EngineError(`Cannot kill container: ${rec.id}: Container ${rec.id} is not running`, 1);
-  signal(live.pid, signalNumber(sig));
+  const n = signalNumber(sig);
+  signal(live.pid, n);
+  // as Docker: SIGKILL or the stop signal ends a paused container, so it is
+  // thawed to receive it; any other signal waits, queued, for `unpause`
+  if (live.status === "paused" && (n === 9 || n === signalNumber(rec.spec.stopSignal))) thawCgroup(rec.cgroup);
+}
+
+/** Freezes every process of the container; returns once the kernel reports them all stopped. */
+export async function pauseContainer(rec: ContainerRecord): Promise<void> {
+  await withLock(containerLock(rec.id), () => {
+    const st = liveState(rec).status;
+    if (st === "paused") throw new EngineError(`Container ${rec.id} is already paused`, 1);
+    if (st !== "running") throw new EngineError(`Container ${rec.id} is not running`, 1);
+    freezeCgroup(rec.cgroup);
+  });
+}
+
+export async function unpauseContainer(rec: ContainerRecord): Promise<void> {
+  await withLock(containerLock(rec.id), () => {
+    if (liveState(rec).status !== "paused") throw new EngineError(`Container ${rec.id} is not paused`, 1);
+    thawCgroup(rec.cgroup);
+  });
 }
 
 /** SIGTERM (or the stop signal), then SIGKILL after the timeout; no restart afterwards. */
@@ -30,6 +53,7 @@ export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): 
   if (!live.pid) return;
   const t = timeoutSec ?? rec.spec.stopTimeout;
   signal(live.pid, signalNumber(rec.spec.stopSignal));
+  if (live.status === "paused") thawCgroup(rec.cgroup);
   if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) signal(live.pid, "SIGKILL");
   await waitGone(live.pid, live.init?.starttime, 10000);
   await waitExited(rec, 10000);

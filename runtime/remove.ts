@@ -3,7 +3,7 @@
 // `rm -f` can all call it.
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { removeCgroup } from "../cgroup/cgroup.ts";
+import { removeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
 import { netContext, teardownContainerNet } from "../net/container.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
@@ -40,6 +40,8 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
       writeFileSync(join(containerDir(id), "stopped"), "");
     } catch {}
     if (live.pid) signal(live.pid, "SIGKILL");
+    // a v1-frozen init takes its SIGKILL only once thawed
+    if (live.status === "paused") thawCgroup(rec.cgroup);
     // the monitor records the exit and leaves; if it is this rm's own
     // parent (--rm), it already has
     if (rec.monitorPid && rec.monitorPid !== process.pid && !opts.monitorExited) {

@@ -1,8 +1,9 @@
 // A container's status, derived each time from what is really there (the
 // record, the monitor's files, the processes), never cached: `ps` cannot show
 // a dead container as running.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { freezerState, freezerVersion } from "../../cgroup/controllers/freezer.ts";
 import { containerDir } from "./paths.ts";
 import { isAlive } from "./proc.ts";
 import { type ContainerRecord, type ExitState, type InitState, readExit, readInit } from "./record.ts";
@@ -17,14 +18,16 @@ export interface LiveState {
   monitorAlive: boolean;
 }
 
+/** Paused once the kernel reports the freeze complete (v1 FROZEN, v2 "frozen 1"), not merely asked. */
 function frozen(rec: ContainerRecord): boolean {
-  for (const p of rec.cgroup.paths) {
+  return rec.cgroup.paths.some((p) => {
     try {
-      if (p.includes("/freezer/")) return readFileSync(join(p, "freezer.state"), "utf8").trim() === "FROZEN";
-      if (existsSync(join(p, "cgroup.freeze")) && readFileSync(join(p, "cgroup.freeze"), "utf8").trim() === "1") return true;
-    } catch {}
-  }
-  return false;
+      const v = freezerVersion(p);
+      return v !== undefined && freezerState(p, v) === "FROZEN";
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function liveState(rec: ContainerRecord): LiveState {

@@ -27,6 +27,7 @@ export const VERBS: Record<string, VerbEntry> = {
   rename: { summary: "Rename a container", load: () => import("./rename.ts"), errorCode: 1 },
   pause: { summary: "Pause all processes within one or more containers", load: () => import("./pause.ts"), errorCode: 1 },
   unpause: { summary: "Unpause all processes within one or more containers", load: () => import("./unpause.ts"), errorCode: 1 },
+  stats: { summary: "Display a live stream of container(s) resource usage statistics", load: () => import("./stats.ts"), errorCode: 1 },
   wait: { summary: "Block until containers stop, then print their exit codes", load: () => import("./wait.ts"), errorCode: 1 },
   spec: { summary: "Check container definition files (spec validate FILE)", load: () => import("./spec.ts"), errorCode: 1 },
   debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },

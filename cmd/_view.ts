@@ -48,13 +48,20 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n");
 }
 
-/** --format: Go templates, with Docker's `table` prefix and \t escapes. */
-export function formatRows(format: string, rows: object[]): string {
+/** --format: Go templates, with Docker's `table` prefix and \t escapes; headers name columns Docker titles its own way. */
+export function formatRows(format: string, rows: object[], headers: Record<string, string> = {}): string {
   const f = expandEscapes(format);
   if (f.startsWith("table")) {
     const tpl = f.slice(5).trim();
     const cells = rows.map((r) => renderTemplate(tpl, r).split("\t"));
-    const header = renderTemplate(tpl, new Proxy({}, { get: (_t, k) => String(k).replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase() })).split("\t");
+    const title = (k: string) => headers[k] ?? k.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+    // every field exists on the header row (the template looks fields up with Object.hasOwn)
+    const titles = new Proxy({}, {
+      get: (_t, k) => title(String(k)),
+      has: () => true,
+      getOwnPropertyDescriptor: (_t, k) => ({ value: title(String(k)), enumerable: true, configurable: true }),
+    });
+    const header = renderTemplate(tpl, titles).split("\t");
     return table(header, cells);
   }
   return rows.map((r) => renderTemplate(f, r)).join("\n");

@@ -4,7 +4,7 @@
 // the monitor. A failure at any step undoes all of it.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createCgroup, DEFAULT_PARENT, procsFiles } from "../cgroup/cgroup.ts";
+import { createCgroup, DEFAULT_PARENT, oomCounter, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
 import { isManagedMode, netContext, netnsPath, setupContainerNet } from "../net/container.ts";
 import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
@@ -195,6 +195,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     record.cgroup = createCgroup(cgroupRel, spec.resources, hierarchies);
     // parents made for --cgroup-parent: recorded now, so rm removes them even if what follows fails
     if (record.cgroup.created?.length) saveRecord(record);
+    input.oomCounter = oomCounter(record.cgroup, hierarchies);
     if (isManagedMode(spec.network.mode)) {
       const n = spec.network;
       input.files = setupContainerNet(netContext(stateRoot()), {

@@ -23,7 +23,7 @@ export function inspectContainer(rec: ContainerRecord) {
       Running: live.status === "running" || live.status === "paused",
       Paused: live.status === "paused",
       Restarting: live.status === "restarting",
-      OOMKilled: false,
+      OOMKilled: live.exit?.oomKilled ?? false,
       Dead: live.status === "dead",
       Pid: live.pid,
       ExitCode: live.exit?.exitCode ?? 0,

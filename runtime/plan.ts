@@ -29,6 +29,8 @@ export interface RunInput {
   attach: { stdin: boolean; stdout: boolean; stderr: boolean };
   execFifo?: string;
   onExit?: string[];
+  /** the memory cgroup's file with "oom_kill N": the monitor records in exit.json whether it grew */
+  oomCounter?: string;
   idMap?: { uid: string; gid: string };
   winsize?: { rows: number; cols: number };
   /** files bind-mounted over the rootfs's (/etc/hosts, /etc/hostname, /etc/resolv.conf from net/) */
@@ -77,6 +79,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   if (pidJoin) steps.push({ op: "SETNS", args: ["pid", pidJoin.path!] });
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
+  if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
   if (i.execFifo) steps.push({ op: "EXEC_FIFO", args: [i.execFifo] });
 
   // --- the init, in order ---

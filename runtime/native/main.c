@@ -62,6 +62,24 @@ static int state_exists(const char *name) {
   return state_dir && access(path, F_OK) == 0;
 }
 
+/* The kernel's count of OOM kills in the container's memory cgroup ("oom_kill N"
+ * in memory.oom_control or memory.events), or -1 when there is none to read.
+ * The kernel counts a kill before it sends SIGKILL, so at our waitpid the
+ * count already includes it. */
+static long long oom_kills(void) {
+  const struct op *o = plan_find(&plan, OP_OOM_COUNTER);
+  char buf[512];
+  int fd = o ? open(o->argv[0], O_RDONLY | O_CLOEXEC) : -1;
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = 0;
+  for (char *p = buf; (p = strstr(p, "oom_kill ")); p++)
+    if (p == buf || p[-1] == '\n') return strtoll(p + 9, NULL, 10);
+  return -1;
+}
+
 /* ---- json-file log: one line per output line, like Docker's json-file ---- */
 
 struct stream {
@@ -394,6 +412,7 @@ int main(void) {
   for (;;) {
     struct run r;
     if (state_dir) { char p[4096]; snprintf(p, sizeof p, "%s/exit.json", state_dir); unlink(p); }
+    long long oom_before = oom_kills();
     if (start_init(&r, flags, &io, fifo) < 0) {
       if (restarts == 0) return 125;
       break;
@@ -410,8 +429,9 @@ int main(void) {
     int st = relay(&r, tty ? NULL : &out, tty ? NULL : &err, pin[1], sfd);
     int code = exit_code(st);
     fmt_time(ts, sizeof ts);
-    snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d}\n", code,
-             WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts, restarts);
+    int oom = oom_before >= 0 && oom_kills() > oom_before;
+    snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d,\"oomKilled\":%s}\n", code,
+             WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts, restarts, oom ? "true" : "false");
     if (!exec_mode) state_write("exit.json", js);
     report("exit %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     if (exec_mode || !should_restart(code, restarts)) {

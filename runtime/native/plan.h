@@ -45,6 +45,7 @@ enum op_kind {
   OP_RESTART = 12,      /* "no|on-failure|always|unless-stopped", max */
   OP_WINSIZE = 13,      /* rows, cols */
   OP_ON_EXIT = 14,      /* argv executed in place of the monitor once the container is gone (--rm) */
+  OP_OOM_COUNTER = 19,  /* memory.oom_control (v1) or memory.events (v2): its "oom_kill N" before each start and at exit -> exit.json oomKilled */
 
   /* init steps, performed in order */
   OP_PROPAGATION = 20,  /* flags for mount(NULL, "/", ...) */

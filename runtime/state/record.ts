@@ -43,6 +43,8 @@ export interface ExitState {
   signal: number;
   finishedAt: string;
   restartCount: number;
+  /** the kernel's OOM killer killed in the container's memory cgroup during this run (the monitor compares oom_kill counts) */
+  oomKilled?: boolean;
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { withNetlink } from "../../net/netlink/client.ts";
+import { listNetworks } from "../../net/store.ts";
 import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const { root, ctr: ctrRaw, ctrAsync: ctrAsyncRaw } = testRoot("net");
@@ -41,7 +42,11 @@ async function noBridgePorts(): Promise<string[]> {
 
 afterAll(() => {
   for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
-  withNetlink((nl) => nl.deleteLink(BRIDGE));
+  // bridges of networks a failed test left, then the default one
+  withNetlink((nl) => {
+    for (const n of listNetworks(root)) nl.deleteLink(n.bridge);
+    nl.deleteLink(BRIDGE);
+  });
 });
 
 const inspect = (name: string) => JSON.parse(ctr(["inspect", name]).stdout)[0];
@@ -83,6 +88,94 @@ describe("the default bridge", () => {
     expect(await noVethsLeft([id])).toEqual([]);
     expect(netnsFiles()).toEqual([]);
     expect(endpoints()).toEqual([]);
+  });
+});
+
+describe("user-defined networks", () => {
+  const net = (args: string[]) => ctr(["network", ...args]);
+
+  test("by name and alias over TCP (busybox nc); another network cannot reach them; rm refused while in use", async () => {
+    const front = uniqueName("front");
+    const other = uniqueName("other");
+    expect(net(["create", front]).code).toBe(0);
+    expect(net(["create", other]).code).toBe(0);
+    const nf = JSON.parse(net(["inspect", front]).stdout)[0];
+    expect(nf.IPAM.Config[0].Subnet).toMatch(new RegExp(`^10\\.${X}\\.\\d+\\.0/24$`));
+    expect(nf.Options["com.docker.network.bridge.name"]).toBe(`br-${nf.Id.slice(0, 12)}`);
+    expect(net(["ls"]).stdout).toContain(front);
+    const srv = uniqueName("srv");
+    const id = ctr(["run", "-d", "--name", srv, "--net", front, "--network-alias", "db", ROOTFS, "nc", "-ll", "-p", "5000", "-e", "cat"]).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    for (const host of [srv, "db"]) {
+      const r = ctr(["run", "--rm", "--net", front, ROOTFS, "sh", "-c", `echo hello-${host} | nc -w 2 ${host} 5000`]);
+      expect(r.stdout).toBe(`hello-${host}\n`);
+    }
+    const ip = inspect(srv).NetworkSettings.Networks[front].IPAddress;
+    expect(inspect(srv).NetworkSettings.Networks[front].Aliases).toEqual(["db"]);
+    const cross = ctr(["run", "--rm", "--net", other, ROOTFS, "sh", "-c", `ping -c1 -W1 ${ip} >/dev/null 2>&1 && echo reached || echo unreachable; ip route`]);
+    expect(cross.stdout).toStartWith("unreachable\n"); // separate bridges; the host does not route between them
+    expect(cross.stdout).toContain("default via");
+    const busy = net(["rm", front]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain("has active endpoints");
+    ctr(["rm", "-f", srv]);
+    expect(await noVethsLeft([id])).toEqual([]);
+    expect(net(["rm", front, other]).code).toBe(0);
+    expect(hostLinks()).not.toContain(nf.Options["com.docker.network.bridge.name"]);
+    expect(net(["ls"]).stdout).not.toContain(front);
+  });
+
+  test("connect and disconnect a running container; /etc/hosts follows", () => {
+    const a = uniqueName("na");
+    const b = uniqueName("nb");
+    net(["create", a]);
+    net(["create", "--internal", b]);
+    const c = uniqueName("c");
+    const peer = uniqueName("peer");
+    ctr(["run", "-d", "--name", c, "--net", a, ROOTFS, "sleep", "100"]);
+    ctr(["run", "-d", "--name", peer, "--net", b, ROOTFS, "sleep", "100"]);
+    expect(ctr(["exec", c, "cat", "/etc/hosts"]).stdout).not.toContain(peer);
+    expect(ctr(["exec", peer, "ip", "route"]).stdout).not.toContain("default"); // --internal: no gateway route
+    expect(net(["connect", "--alias", "api", b, c]).code).toBe(0);
+    expect(ctr(["exec", c, "ls", "/sys/class/net"]).stdout).toBe("eth0\neth1\nlo\n");
+    expect(ctr(["exec", c, "ping", "-c1", "-W2", peer]).stdout).toContain("1 packets received");
+    expect(ctr(["exec", peer, "ping", "-c1", "-W2", "api"]).stdout).toContain("1 packets received");
+    expect(Object.keys(inspect(c).NetworkSettings.Networks).sort()).toEqual([a, b].sort());
+    expect(net(["disconnect", b, c]).code).toBe(0);
+    expect(ctr(["exec", c, "ls", "/sys/class/net"]).stdout).toBe("eth0\nlo\n");
+    expect(ctr(["exec", peer, "cat", "/etc/hosts"]).stdout).not.toContain("api");
+    ctr(["rm", "-f", c, peer]);
+    expect(net(["rm", a, b]).code).toBe(0);
+  });
+
+  test("bad input: clear errors, nothing half-made", () => {
+    const n = uniqueName("bad");
+    const before = hostLinks().length;
+    expect(net(["create", "--subnet", "10.0.0.0/33", n]).stderr).toContain("invalid subnet");
+    expect(net(["create", "--subnet", "10.1.2.3/24", n]).stderr).toContain("host bits are set");
+    expect(net(["create", "--subnet", SUBNET, n]).stderr).toContain("Pool overlaps with other one on this address space");
+    expect(net(["create", "bridge"]).stderr).toContain("predefined bridge network");
+    expect(net(["rm", "bridge"]).stderr).toContain("pre-defined network and cannot be removed");
+    expect(net(["rm", n]).stderr).toContain(`network ${n} not found`);
+    expect(hostLinks().length).toBe(before);
+    expect(existsSync(`${root}/networks/${n}.json`)).toBe(false);
+  });
+
+  test("--ip: a fixed address; taken already: a clear error, nothing half-made", () => {
+    const fixed = uniqueName("fixed");
+    net(["create", "--subnet", `10.${X}.200.0/24`, "--gateway", `10.${X}.200.254`, fixed]);
+    const ip = `10.${X}.200.1`;
+    const a = uniqueName("fixed");
+    expect(ctr(["run", "-d", "--name", a, "--net", fixed, "--ip", ip, ROOTFS, "sleep", "100"]).code).toBe(0);
+    expect(inspect(a).NetworkSettings.IPAddress).toBe(ip);
+    const r = ctr(["run", "--rm", "--net", fixed, "--ip", ip, ROOTFS, "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(`Address already in use: ${ip}`);
+    expect(ctr(["ps", "-aq"]).stdout.trim().split("\n").length).toBe(1);
+    expect(netnsFiles().length).toBe(1);
+    expect(inspect(a).NetworkSettings.Gateway).toBe(`10.${X}.200.254`);
+    ctr(["rm", "-f", a]);
+    expect(net(["rm", fixed]).code).toBe(0);
   });
 });
 

@@ -31,6 +31,7 @@ export const VERBS: Record<string, VerbEntry> = {
   wait: { summary: "Block until containers stop, then print their exit codes", load: () => import("./wait.ts"), errorCode: 1 },
   spec: { summary: "Check container definition files (spec validate FILE)", load: () => import("./spec.ts"), errorCode: 1 },
   network: { summary: "Manage networks (create, ls, inspect, rm, connect, disconnect)", load: () => import("./network.ts"), errorCode: 1 },
+  "port-proxy": { summary: "(internal) Forward a container's published ports; started by run", load: () => import("./port-proxy.ts"), errorCode: 1 },
   debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },
   version: { summary: "Show the version and the kernel features detected", load: () => import("./version.ts"), errorCode: 1 },
 };

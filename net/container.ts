@@ -14,6 +14,7 @@ import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
+import { stopPortProxy } from "./ports.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -51,6 +52,8 @@ export interface ContainerNetRequest {
 
 export interface ContainerNet {
   netns: string;
+  /** the address on the first network (where published ports go) */
+  ip: string;
   /** bind mounts for the plan: host file -> path in the container */
   files: { source: string; target: string }[];
 }
@@ -134,6 +137,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
       refreshHosts(ctx.root, nets);
       return {
         netns: path,
+        ip: first.ip,
         files: [
           { source: join(dir, "hosts"), target: "/etc/hosts" },
           { source: join(dir, "hostname"), target: "/etc/hostname" },
@@ -146,6 +150,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
 
 /** Every veth and lease of the container, and its namespace. Idempotent. */
 export function teardownContainerNet(ctx: NetContext, id: string): void {
+  stopPortProxy(ctx.root, id);
   const path = netnsPath(ctx.root, id);
   const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
   if (nets.length === 0 && !existsSync(path)) return;

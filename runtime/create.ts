@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { createCgroup, DEFAULT_PARENT, oomCounter, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
 import { isManagedMode, netContext, netnsPath, setupContainerNet } from "../net/container.ts";
+import { startPortProxy } from "../net/ports.ts";
 import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
@@ -124,8 +125,8 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   if (argv.length === 0) throw new EngineError("No command specified");
   checkMounts(spec);
   const namespaces = namespaceChoices(spec, id);
-  if (spec.network.ports.length && isManagedMode(spec.network.mode)) {
-    throw new EngineError("publishing ports (-p) is not available yet: this host has neither nft nor iptables, and the userland proxy is not built (issue 5)");
+  if (spec.network.ports.length && !isManagedMode(spec.network.mode) && spec.network.mode !== "host") {
+    throw new EngineError(`conflicting options: port publishing and the network mode ${spec.network.mode}`);
   }
   let user;
   try {
@@ -198,10 +199,12 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
     if (isManagedMode(spec.network.mode)) {
       const n = spec.network;
-      input.files = setupContainerNet(netContext(stateRoot()), {
+      const net = setupContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
-      }).files;
+      });
+      input.files = net.files;
+      if (n.ports.length) await startPortProxy(stateRoot(), id, net.ip, n.ports);
     }
     trace("cgroup created");
     // 0622: the init may have dropped to another user by the time it opens it

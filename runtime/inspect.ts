@@ -2,6 +2,7 @@
 // written for Docker (.State.Pid, .Config.Env, .HostConfig.Memory) work.
 import { join } from "node:path";
 import { containerEndpoints, isManagedMode } from "../net/container.ts";
+import { type PortBinding, publishedPorts } from "../net/ports.ts";
 import { capNames } from "./process/capabilities.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
 import type { ContainerRecord } from "./state/record.ts";
@@ -129,7 +130,7 @@ function networkSettings(rec: ContainerRecord, pid: number | undefined) {
   return {
     Bridge: "",
     SandboxKey: pid ? `/proc/${pid}/ns/net` : "",
-    Ports: {},
+    Ports: portMap(publishedPorts(stateRoot(), rec.id)),
     IPAddress: first?.endpoint.ip ?? "",
     IPPrefixLen: first ? prefix(first.network.subnet) : 0,
     Gateway: first && !first.network.internal ? first.network.gateway : "",
@@ -151,4 +152,11 @@ function netFiles(rec: ContainerRecord) {
   const managed = isManagedMode(rec.spec.network.mode);
   const f = (name: string) => (managed ? join(containerDir(rec.id), name) : "");
   return { ResolvConfPath: f("resolv.conf"), HostnamePath: f("hostname"), HostsPath: f("hosts") };
+}
+
+/** {"80/tcp": [{HostIp, HostPort}]}, as Docker shows published ports */
+function portMap(bindings: PortBinding[]): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const b of bindings) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+  return out;
 }

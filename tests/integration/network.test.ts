@@ -195,10 +195,49 @@ describe("other modes", () => {
     expect(ctr(["ps", "-aq"]).stdout).toBe("");
     expect(netnsFiles()).toEqual([]);
   });
-  test("-p says plainly that it cannot publish", () => {
-    const r = ctr(["run", "--rm", "-p", "8080:80", ROOTFS, "true"]);
+});
+
+describe("published ports (userland proxy)", () => {
+  const proxies = (id: string) => Bun.spawnSync(["pgrep", "-f", `port-proxy ${id}`]).stdout.toString().trim();
+
+  test("busybox httpd answers on 127.0.0.1:<hostport>; rm stops the proxy", async () => {
+    const www = `${root}/www`;
+    Bun.spawnSync(["mkdir", "-p", www]);
+    writeFileSync(`${www}/index.html`, "hello from httpd\n");
+    const name = uniqueName("web");
+    const r = ctr(["run", "-d", "--name", name, "-p", "127.0.0.1::80", "-v", `${www}:/www:ro`, ROOTFS, "httpd", "-f", "-p", "80", "-h", "/www"]);
+    expect(r.stderr).toBe("");
+    const id = r.stdout.trim();
+    const ports = inspect(name).NetworkSettings.Ports["80/tcp"];
+    expect(ports[0].HostIp).toBe("127.0.0.1");
+    const url = `http://127.0.0.1:${ports[0].HostPort}/`;
+    let body = "";
+    for (let i = 0; i < 50 && !body; i++) body = await fetch(url).then((x) => x.text()).catch(() => Bun.sleep(20).then(() => ""));
+    expect(body).toBe("hello from httpd\n");
+    expect(proxies(id)).not.toBe("");
+    ctr(["rm", "-f", name]);
+    for (let i = 0; i < 50 && proxies(id); i++) await Bun.sleep(20);
+    expect(proxies(id)).toBe("");
+  });
+
+  test("a port already bound: the error says so, nothing is left", async () => {
+    const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      const r = ctr(["run", "--rm", "-p", `127.0.0.1:${taken.port}:80`, ROOTFS, "true"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain(`Bind for 127.0.0.1:${taken.port} failed: port is already allocated`);
+      expect(ctr(["ps", "-aq"]).stdout).toBe("");
+      expect(netnsFiles()).toEqual([]);
+      expect(await noBridgePorts()).toEqual([]);
+    } finally {
+      taken.stop(true);
+    }
+  });
+
+  test("-p with --net none is a conflict", () => {
+    const r = ctr(["run", "--rm", "--net", "none", "-p", "80", ROOTFS, "true"]);
     expect(r.code).toBe(125);
-    expect(r.stderr).toContain("publishing ports (-p) is not available yet");
+    expect(r.stderr).toContain("conflicting options: port publishing and the network mode none");
   });
 });
 

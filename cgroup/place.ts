@@ -14,15 +14,15 @@ export interface Place {
   version: 1 | 2;
 }
 
-/** v1 controller name -> the v2 controller with those files ("" = core files, no controller needed). */
-const V2_NAME: Record<Controller, string | undefined> = {
-  memory: "memory",
-  cpu: "cpu",
-  cpuacct: "cpu",
-  cpuset: "cpuset",
-  pids: "pids",
-  blkio: "io",
-  freezer: "",
+/** v1 controller name -> on v2, the controller with those files, or the core file that serves without one. */
+const V2: Record<Controller, { ctrl: string } | { core: string } | undefined> = {
+  memory: { ctrl: "memory" },
+  cpu: { ctrl: "cpu" },
+  cpuacct: { core: "cpu.stat" }, // usage_usec is kept even without the cpu controller
+  cpuset: { ctrl: "cpuset" },
+  pids: { ctrl: "pids" },
+  blkio: { ctrl: "io" },
+  freezer: { core: "cgroup.freeze" },
   devices: undefined, // a BPF program on v2, not files
 };
 
@@ -46,13 +46,13 @@ export function place(ref: CgroupDirs, ctrl: Controller, hs: Hierarchy[]): Place
     const h = byMount.get(ref.mounts[i]!);
     if (h?.version === 1 && h.controllers.includes(ctrl)) return { dir: ref.paths[i]!, version: 1 };
   }
-  const v2 = V2_NAME[ctrl];
+  const v2 = V2[ctrl];
   if (v2 === undefined) return undefined;
   for (let i = 0; i < ref.paths.length; i++) {
     const h = byMount.get(ref.mounts[i]!);
     if (h?.version !== 2) continue;
     const dir = ref.paths[i]!;
-    if (v2 === "" ? existsSync(join(dir, "cgroup.freeze")) : enabledV2(dir).includes(v2)) return { dir, version: 2 };
+    if ("core" in v2 ? existsSync(join(dir, v2.core)) : enabledV2(dir).includes(v2.ctrl)) return { dir, version: 2 };
   }
   return undefined;
 }

@@ -78,6 +78,10 @@ describe("v2 driver", () => {
     expect(place(ref, "freezer", hs)).toEqual({ dir: leaf, version: 2 });
     expect(place(ref, "memory", hs)).toEqual({ dir: leaf, version: 2 });
     expect(place(ref, "pids", hs)).toBeUndefined();
+    // CPU time is a core file on v2: there even without the cpu controller
+    expect(place(ref, "cpuacct", hs)).toBeUndefined();
+    writeFileSync(join(leaf, "cpu.stat"), "usage_usec 5\n");
+    expect(place(ref, "cpuacct", hs)).toEqual({ dir: leaf, version: 2 });
     expect(oomCounter(ref, hs)).toBe(join(leaf, "memory.events"));
     writeFileSync(join(leaf, "memory.events"), "low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n");
     expect(oomKills(leaf, 2)).toBe(1);

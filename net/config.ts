@@ -7,6 +7,9 @@
 //   mtu = 1500                 # MTU of the default bridge and its veths
 //   pool = "10.214.0.0/16"     # `network create` without --subnet takes a /24 from here
 //
+// Read when a state root first needs its default network ("bridge"); the
+// record it makes (networks/bridge.json) is what later runs use.
+//
 // 10.213/16 and 10.214/16 were picked to stay clear of Docker's (172.17/16,
 // 172.18-31/16, 192.168/16) and Podman's (10.88/16, 10.89/16) defaults.
 import { existsSync, readFileSync } from "node:fs";

@@ -59,9 +59,10 @@ export interface ContainerNet {
 }
 
 /** The default network's record, made (not yet its bridge) on first use. */
-function defaultNetwork(root: string, cfg: NetConfig): NetworkRecord {
+function defaultNetwork(root: string): NetworkRecord {
   const have = loadNetwork(root, "bridge");
   if (have) return have;
+  const cfg: NetConfig = loadNetConfig(); // read only here: later runs use the record
   const n: NetworkRecord = {
     name: "bridge", id: randomId(), driver: "bridge", bridge: cfg.bridge, subnet: cfg.subnet,
     gateway: firstHost(parseSubnet(cfg.subnet)), internal: false, mtu: cfg.mtu, created: new Date().toISOString(),
@@ -73,7 +74,7 @@ function defaultNetwork(root: string, cfg: NetConfig): NetworkRecord {
 
 /** A network by name ("bridge" is the default one); the error Docker gives when there is none. */
 export function findNetwork(root: string, name: string): NetworkRecord {
-  if (name === "bridge") return defaultNetwork(root, loadNetConfig());
+  if (name === "bridge") return defaultNetwork(root);
   const n = loadNetwork(root, name);
   if (!n) throw new NetError(`network ${name} not found`);
   return n;

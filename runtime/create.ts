@@ -125,6 +125,11 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   if (argv.length === 0) throw new EngineError("No command specified");
   checkMounts(spec);
   const namespaces = namespaceChoices(spec, id);
+  if (spec.usernsRemap && isManagedMode(spec.network.mode)) {
+    // the init, already in its new user namespace, may not join a netns the host's user namespace owns;
+    // that join has to move to the monitor (before clone), which the executor does not do yet
+    throw new EngineError(`--userns-remap with the ${spec.network.mode} network is not supported yet: use --net none or --net host`);
+  }
   if (spec.network.ports.length && !isManagedMode(spec.network.mode) && spec.network.mode !== "host") {
     throw new EngineError(`conflicting options: port publishing and the network mode ${spec.network.mode}`);
   }

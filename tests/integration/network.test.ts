@@ -188,6 +188,12 @@ describe("other modes", () => {
     const r = ctr(["run", "--rm", "--net", "host", ROOTFS, "ls", "/sys/class/net"]);
     expect(r.stdout.trim().split("\n").sort()).toEqual(mine);
   });
+  test("--userns-remap on a bridge: a plain error for now", () => {
+    const r = ctr(["run", "--rm", "--userns-remap", "default", ROOTFS, "true"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("--userns-remap with the bridge network is not supported yet");
+    expect(netnsFiles()).toEqual([]);
+  });
   test("a network that does not exist: an error, nothing left", () => {
     const r = ctr(["run", "--rm", "--net", "nosuchnet", ROOTFS, "true"]);
     expect(r.code).toBe(125);

@@ -7,6 +7,7 @@ import type { ResourceSpec } from "../spec/types.ts";
 import { blkioLimits, DeviceError, wantsBlkio } from "./controllers/blkio.ts";
 import { cpuLimits, cpusetLimits } from "./controllers/cpu.ts";
 import { freeze, freezerState, thaw } from "./controllers/freezer.ts";
+import { deviceLimits } from "./controllers/devices.ts";
 import { memoryLimits } from "./controllers/memory.ts";
 import { pidsLimits } from "./controllers/pids.ts";
 import type { Limit } from "./controllers/write.ts";
@@ -51,6 +52,7 @@ function limitsFor(h: Hierarchy, dir: string, r: ResourceSpec): Limit[] {
     ...(has("cpu") ? cpuLimits(r, version) : []),
     ...(has("cpuset") ? cpusetLimits(r) : []),
     ...(has(version === 2 ? "io" : "blkio") ? blkioLimits(r, version, file) : []),
+    ...(version === 1 && has("devices") ? deviceLimits(r) : []),
   ];
 }
 

@@ -11,12 +11,14 @@ import { startPortProxy } from "../net/ports.ts";
 import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
+import { mapText, remapRanges } from "./ns/idmap.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
 import { hostBoundingSet } from "./features.ts";
 import { resolveCaps } from "./process/capabilities.ts";
 import { seccompProgram } from "./process/seccomp-cache.ts";
 import { resolveUser, UserError } from "./process/user.ts";
 import { removeContainer } from "./remove.ts";
+import { cgroupMounts } from "./rootfs/cgroupfs.ts";
 import { resolveInRoot } from "./rootfs/resolve.ts";
 import { mkfifo } from "./sys/libc.ts";
 import { trace } from "./trace.ts";
@@ -48,6 +50,10 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 function namespaceChoices(spec: ContainerSpec, id: string): NsChoice[] {
   const kinds: NamespaceKind[] = ["pid", "ipc", "uts", "net", "cgroup", "mount"];
   const out: NsChoice[] = [];
+  // a user namespace only when asked for (--userns-remap): Docker's default too
+  const user = spec.namespaces.user;
+  if (user?.mode === "private") out.push({ kind: "user", how: "new" });
+  else if (user && user.mode !== "host") throw new EngineError("joining another user namespace is not supported yet: use --userns-remap default or a user from /etc/subuid");
   for (const kind of kinds) {
     let mode = spec.namespaces[kind] ?? { mode: "private" as const };
     if (kind === "net") mode = netMode(spec.network.mode, id);
@@ -125,11 +131,6 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   if (argv.length === 0) throw new EngineError("No command specified");
   checkMounts(spec);
   const namespaces = namespaceChoices(spec, id);
-  if (spec.usernsRemap && isManagedMode(spec.network.mode)) {
-    // the init, already in its new user namespace, may not join a netns the host's user namespace owns;
-    // that join has to move to the monitor (before clone), which the executor does not do yet
-    throw new EngineError(`--userns-remap with the ${spec.network.mode} network is not supported yet: use --net none or --net host`);
-  }
   if (spec.network.ports.length && !isManagedMode(spec.network.mode) && spec.network.mode !== "host") {
     throw new EngineError(`conflicting options: port publishing and the network mode ${spec.network.mode}`);
   }
@@ -142,14 +143,17 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   }
   // privileged: every capability this host can hand out (a VM or an outer
   // container may hold some back; asking for those fails capset with EPERM)
-  const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop })
+  let caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop })
     & (spec.security.privileged ? hostBoundingSet() : ~0n);
+  // without a device cgroup (pure v2 until its BPF device program exists) a
+  // device node made with CAP_MKNOD could be opened: keep mknod out instead
+  const hierarchies = readHierarchies();
+  if (!spec.security.privileged && !hierarchies.some((h) => h.version === 1 && h.controllers.includes("devices"))) caps &= ~(1n << 27n);
   const seccomp = spec.security.privileged ? null : await seccompProgram(spec.security.seccomp, caps, join(stateRoot(), "cache"));
 
   const name = spec.name ?? randomName();
   const hostname = spec.hostname ?? id.slice(0, 12);
   const dir = containerDir(id);
-  const hierarchies = readHierarchies();
   const cgroupRel = join(spec.cgroupParent ?? DEFAULT_PARENT, id);
   const record: ContainerRecord = {
     id,
@@ -183,6 +187,8 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     execFifo: opts.waitForStart ? join(dir, "exec.fifo") : undefined,
     onExit: spec.autoRemove && opts.removeArgv ? opts.removeArgv(id) : undefined,
     winsize: opts.winsize,
+    idMap: spec.namespaces.user?.mode === "private" ? mapText(remapRanges(spec.usernsRemap ?? "default")) : undefined,
+    cgroupMounts: cgroupMounts(hierarchies),
   };
   return { record, input, cgroupRel, hierarchies };
 }
@@ -198,7 +204,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     claimName(record.name, id);
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
-    record.cgroup = createCgroup(cgroupRel, spec.resources, hierarchies);
+    record.cgroup = createCgroup(cgroupRel, { ...spec.resources, devicesAllowAll: spec.security.privileged }, hierarchies);
     // parents made for --cgroup-parent: recorded now, so rm removes them even if what follows fails
     if (record.cgroup.created?.length) saveRecord(record);
     input.oomCounter = oomCounter(record.cgroup, hierarchies);

@@ -48,7 +48,9 @@ export function stepError(steps: Step[], step: number, errno: number): EngineErr
     case "MOUNT":
       return new EngineError(`mount ${arg(0) || arg(2)} on ${arg(1)}: ${name}${ERRNO_HINT[name] ?? ""}`);
     case "ROOTFS":
-      return new EngineError(`rootfs ${arg(0)}: ${name}`);
+      return new EngineError(
+        `rootfs ${arg(0)}: ${name}${name === "EACCES" && steps.some((x) => x.op === "UID_MAP") ? " (with --userns-remap every directory above the rootfs must be searchable by others: chmod o+x)" : ""}`,
+      );
     case "CGROUP_JOIN":
       return new EngineError(`join cgroup ${arg(0)}: ${name}`);
     case "USER":

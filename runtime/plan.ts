@@ -6,6 +6,7 @@ import { CLONE, ORDERED_NAMESPACES } from "./ns/kinds.ts";
 import type { Step } from "./plan-wire.ts";
 import type { ResolvedUser } from "./process/user.ts";
 import {
+  type DefaultMount,
   DEFAULT_DEVICES, DEFAULT_MOUNTS, DEV_SYMLINKS, MASKED_PATHS, MS, READONLY_PATHS, RLIMITS, SYSFS,
 } from "./rootfs/defaults.ts";
 
@@ -35,6 +36,8 @@ export interface RunInput {
   winsize?: { rows: number; cols: number };
   /** files bind-mounted over the rootfs's (/etc/hosts, /etc/hostname, /etc/resolv.conf from net/) */
   files?: { source: string; target: string }[];
+  /** /sys/fs/cgroup's mounts for this host's layout (rootfs/cgroupfs.ts) */
+  cgroupMounts?: DefaultMount[];
 }
 
 export interface ExecInput {
@@ -73,10 +76,16 @@ export function buildRunPlan(i: RunInput): Step[] {
     { op: "ATTACH", args: words(i.attach) },
   ];
   if (i.winsize) steps.push({ op: "WINSIZE", args: [String(i.winsize.rows), String(i.winsize.cols)] });
-  if (i.idMap) steps.push({ op: "UID_MAP", args: [i.idMap.uid] }, { op: "GID_MAP", args: [i.idMap.gid] });
+  if (i.idMap) {
+    steps.push({ op: "UID_MAP", args: [i.idMap.uid] }, { op: "GID_MAP", args: [i.idMap.gid] });
+    // the image's files are owned by host ids: an idmapped mount shows them as the container's
+    steps.push({ op: "IDMAP_ROOTFS", args: [i.rootfs] });
+  }
   for (const p of i.cgroupProcs) steps.push({ op: "CGROUP_JOIN", args: [p] });
-  const pidJoin = i.namespaces.find((n) => n.kind === "pid" && n.how === "join");
-  if (pidJoin) steps.push({ op: "SETNS", args: ["pid", pidJoin.path!] });
+  // joined by the monitor, so the init is born inside: pid always; net when the
+  // init gets a user namespace of its own, which would not own the netns
+  const byMonitor = (n: NsChoice) => n.how === "join" && (n.kind === "pid" || (n.kind === "net" && i.idMap !== undefined));
+  for (const n of i.namespaces) if (byMonitor(n)) steps.push({ op: "SETNS", args: [n.kind, n.path!] });
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
@@ -85,7 +94,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   // --- the init, in order ---
   for (const o of ORDERED_NAMESPACES) {
     const n = i.namespaces.find((x) => x.kind === o.kind);
-    if (n?.how === "join" && o.kind !== "pid") steps.push({ op: "SETNS_CHILD", args: [o.kind, n.path!] });
+    if (n?.how === "join" && !byMonitor(n)) steps.push({ op: "SETNS_CHILD", args: [o.kind, n.path!] });
   }
   // joined to its cgroup by now, so a new cgroup namespace is rooted there
   if (ns("cgroup") === "new") steps.push({ op: "UNSHARE", args: [String(CLONE.NEWCGROUP)] });
@@ -99,6 +108,10 @@ export function buildRunPlan(i: RunInput): Step[] {
   // user namespace) the kernel refuses it: bind the host's, read-only
   if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
   else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
+  // the container's own cgroups, read-only; v1 cannot be mounted from a user namespace
+  const cgroupfs = ns("cgroup") === "new" && !i.idMap ? (i.cgroupMounts ?? []) : [];
+  const rw = (f: number) => (s.security.privileged ? f & ~MS.RDONLY : f);
+  for (const m of cgroupfs) mount(m.source, m.target, m.fstype, rw(m.flags), m.data, "dir");
   for (const d of DEFAULT_DEVICES) {
     // in a user namespace mknod is not allowed: bind the host's node instead
     if (i.idMap) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
@@ -129,6 +142,8 @@ export function buildRunPlan(i: RunInput): Step[] {
   if (!s.security.privileged) {
     for (const p of MASKED_PATHS) steps.push({ op: "MASK", args: [p] });
     for (const p of READONLY_PATHS) steps.push({ op: "READONLY", args: [p] });
+    // the tmpfs holding the v1 hierarchies had to be writable for their mount points
+    if (cgroupfs[0]?.fstype === "tmpfs") steps.push({ op: "READONLY", args: [cgroupfs[0].target] });
   }
   if (s.readOnly) steps.push({ op: "ROOT_READONLY", args: [] });
   for (const u of s.ulimits) steps.push({ op: "RLIMIT", args: [String(RLIMITS[u.name]), String(u.soft), String(u.hard)] });

@@ -62,6 +62,10 @@ export interface ResourceSpec {
   blkioWeight?: number;
   deviceReadBps?: { path: string; rate: number }[];
   deviceWriteBps?: { path: string; rate: number }[];
+  /** extra device cgroup rules ("c 10:229 rwm"), Docker's --device-cgroup-rule */
+  deviceCgroupRules?: string[];
+  /** every device allowed: set by the runtime for --privileged, not by users */
+  devicesAllowAll?: boolean;
 }
 
 export interface NetworkSpec {

@@ -44,6 +44,7 @@ static int root_fd = -1;
 static char **env_list;
 static char **argv_list;
 static int fifo_fd = -1;
+static int idmapped_root = -1;
 
 static _Noreturn void fail(int step, int err) {
   struct sync_msg m = { SYNC_ERR, step, err };
@@ -201,7 +202,14 @@ static int do_bind_dev(const struct op *o) {
 }
 
 static int do_rootfs(const struct op *o) {
-  if (mount(o->argv[0], o->argv[0], NULL, MS_BIND | MS_REC, NULL) < 0) return -1;
+  if (idmapped_root >= 0) {
+    /* the monitor's idmapped clone of the rootfs: attach it over the path */
+    if (syscall(SYS_move_mount_, idmapped_root, "", AT_FDCWD, o->argv[0], 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */) < 0) return -1;
+    close(idmapped_root);
+    idmapped_root = -1;
+  } else if (mount(o->argv[0], o->argv[0], NULL, MS_BIND | MS_REC, NULL) < 0) {
+    return -1;
+  }
   /* pivot_root refuses a shared new root */
   if (mount(NULL, o->argv[0], NULL, MS_PRIVATE, NULL) < 0) return -1;
   root_fd = open(o->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -330,7 +338,7 @@ static int do_pty(const struct op *o) {
     if (fd >= 0) close(fd);
     if (mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0) return -1;
   }
-  if (send_fd(sync_fd, master) < 0) return -1;
+  if (send_fd(sync_fd, SYNC_PTY, master) < 0) return -1;
   close(master);
   if (ioctl(slave, TIOCSCTTY, 0) < 0) return -1;
   for (int i = 0; i < 3; i++)
@@ -440,6 +448,9 @@ static int step(const struct op *o, int idx) {
 
 _Noreturn void child_main(const struct plan *p, int sync, const struct child_stdio *io, const char *fifo) {
   sync_fd = sync;
+  /* until execve (which resets it) nothing in a namespace we join may look
+   * at or through this process: /proc/PID/exe, fd, mem (runc does the same) */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* the monitor blocks and ignores signals; none of that may reach the
    * container (ignored dispositions survive execve) */
   sigset_t none;
@@ -448,7 +459,14 @@ _Noreturn void child_main(const struct plan *p, int sync, const struct child_std
   for (int s = 1; s < 32; s++) signal(s, SIG_DFL);
   struct sync_msg go;
   /* wait until the monitor has written id maps and joined us to the cgroup */
-  if (read(sync_fd, &go, sizeof go) != sizeof go || go.kind != SYNC_GO) _exit(1);
+  for (;;) {
+    int fd = -1;
+    ssize_t n = sync_recv(sync_fd, &go, &fd);
+    if (n != sizeof go) _exit(1);
+    if (go.kind == SYNC_ROOTFS) { idmapped_root = fd; continue; }
+    if (go.kind == SYNC_GO) break;
+    _exit(1);
+  }
   if (setsid() < 0) fail(-1, errno);
   if (fifo && (fifo_fd = open(fifo, O_PATH | O_CLOEXEC)) < 0) fail(-1, errno);
   if (io->in >= 0 && dup2(io->in, 0) < 0) fail(-1, errno);

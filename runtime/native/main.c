@@ -149,22 +149,6 @@ static void copy_winsize(int master) {
   }
 }
 
-/* receives one sync message, and the pty master when it carries one */
-static ssize_t sync_recv(int sock, struct sync_msg *m, int *fd) {
-  struct iovec iov = { m, sizeof *m };
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  struct msghdr msg = { 0 };
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = cbuf;
-  msg.msg_controllen = sizeof cbuf;
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (n > 0 && c && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
-  return n;
-}
-
 static int join_cgroups(pid_t pid) {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%d", (int)pid);
@@ -188,15 +172,39 @@ static int write_maps(pid_t pid) {
 }
 
 /* the monitor itself joins a pid namespace (exec, --pid container:X) so that
- * the init it clones is born inside it */
+ * the init it clones is born inside it; and, with a new user namespace, the
+ * network namespace ctr prepared: the init could not join it from inside its
+ * own user namespace, which does not own it */
 static int monitor_setns(void) {
   for (size_t i = 0; i < plan.n; i++) {
     const struct op *o = &plan.ops[i];
     if (o->kind != OP_SETNS) continue;
     int fd = open(o->argv[1], O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWPID) < 0) return (int)i;
+    if (fd < 0 || setns(fd, 0) < 0) return (int)i;
     close(fd);
   }
+  return -1;
+}
+
+/* --userns-remap: an idmapped clone of the rootfs for the init's new user
+ * namespace (only a host-privileged process may make one), handed over the
+ * sync socket; the init attaches it where the rootfs was. */
+static int send_idmapped_rootfs(int sock, pid_t pid) {
+  const struct op *o = plan_find(&plan, OP_IDMAP_ROOTFS);
+  if (!o) return -1;
+  int idx = (int)(o - plan.ops);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  int userns = open(path, O_RDONLY | O_CLOEXEC);
+  if (userns < 0) return idx;
+  int tree = (int)syscall(SYS_open_tree_, AT_FDCWD, o->argv[0], 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | 0x8000 /* AT_RECURSIVE */);
+  if (tree < 0) { close(userns); return idx; }
+  struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } attr = { 0x00100000 /* MOUNT_ATTR_IDMAP */, 0, 0, (uint64_t)userns };
+  int r = (int)syscall(SYS_mount_setattr_, tree, "", 0x1000 /* AT_EMPTY_PATH */ | 0x8000, &attr, sizeof attr);
+  int e = errno;
+  close(userns);
+  if (r < 0 || send_fd(sock, SYNC_ROOTFS, tree) < 0) { close(tree); errno = r < 0 ? e : errno; return idx; }
+  close(tree);
   return -1;
 }
 
@@ -221,6 +229,7 @@ static int start_init(struct run *r, unsigned long flags, struct child_stdio *io
   r->master = -1;
   int bad = write_maps(pid);
   if (bad < 0) bad = join_cgroups(pid);
+  if (bad < 0) bad = send_idmapped_rootfs(sv[0], pid);
   if (bad >= 0) {
     report("error %d %d\n", bad, errno);
     kill(pid, SIGKILL);

@@ -40,11 +40,12 @@ enum op_kind {
   OP_UID_MAP = 7,       /* map text */
   OP_GID_MAP = 8,
   OP_CGROUP_JOIN = 9,   /* path of a cgroup.procs file */
-  OP_SETNS = 10,        /* clone-flag name, path */
+  OP_SETNS = 10,        /* namespace name, path: joined by the monitor before it clones (pid; net with a new user ns) */
   OP_EXEC_FIFO = 11,    /* path */
   OP_RESTART = 12,      /* "no|on-failure|always|unless-stopped", max */
   OP_WINSIZE = 13,      /* rows, cols */
-  OP_ON_EXIT = 14,      /* argv executed in place of the monitor once the container is gone (--rm) */
+  OP_ON_EXIT = 14,
+  OP_IDMAP_ROOTFS = 15, /* host path: the monitor makes an idmapped clone of it for the init's user namespace */      /* argv executed in place of the monitor once the container is gone (--rm) */
   OP_OOM_COUNTER = 19,  /* memory.oom_control (v1) or memory.events (v2): its "oom_kill N" before each start and at exit -> exit.json oomKilled */
 
   /* init steps, performed in order */

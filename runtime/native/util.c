@@ -42,8 +42,8 @@ int write_file_atomic(const char *path, const char *data, size_t len) {
   return rename(tmp, path);
 }
 
-int send_fd(int sock, int fd) {
-  struct sync_msg m = { SYNC_PTY, 0, 0 };
+int send_fd(int sock, int kind, int fd) {
+  struct sync_msg m = { kind, 0, 0 };
   struct iovec iov = { &m, sizeof m };
   char cbuf[CMSG_SPACE(sizeof(int))];
   memset(cbuf, 0, sizeof cbuf);
@@ -89,3 +89,20 @@ unsigned long long proc_starttime(pid_t pid) {
   sscanf(p, "%llu", &v);
   return v;
 }
+
+/* receives one sync message, and the pty master when it carries one */
+ssize_t sync_recv(int sock, struct sync_msg *m, int *fd) {
+  struct iovec iov = { m, sizeof *m };
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct msghdr msg = { 0 };
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (n > 0 && c && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
+  return n;
+}
+

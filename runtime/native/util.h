@@ -15,11 +15,14 @@
 #define SYS_pivot_root_ 155
 #define SYS_seccomp_ 317
 #define SYS_capset_ 126
+#define SYS_open_tree_ 428
+#define SYS_move_mount_ 429
+#define SYS_mount_setattr_ 442
 #define RESOLVE_NO_MAGICLINKS_ 0x02
 #define RESOLVE_IN_ROOT_ 0x10
 
 /* sync messages, init -> monitor (SOCK_SEQPACKET keeps them whole) */
-enum sync_kind { SYNC_GO = 1, SYNC_ERR = 2, SYNC_READY = 3, SYNC_PTY = 4 };
+enum sync_kind { SYNC_GO = 1, SYNC_ERR = 2, SYNC_READY = 3, SYNC_PTY = 4, SYNC_ROOTFS = 5 };
 struct sync_msg {
   int32_t kind;
   int32_t step;
@@ -29,8 +32,9 @@ struct sync_msg {
 int write_full(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *data, size_t len);
 int write_file_atomic(const char *path, const char *data, size_t len);
-int send_fd(int sock, int fd);
+int send_fd(int sock, int kind, int fd);
 void fmt_time(char *out, size_t n);
+ssize_t sync_recv(int sock, struct sync_msg *m, int *fd);
 unsigned long long proc_starttime(pid_t pid);
 
 #endif

@@ -188,10 +188,12 @@ describe("other modes", () => {
     const r = ctr(["run", "--rm", "--net", "host", ROOTFS, "ls", "/sys/class/net"]);
     expect(r.stdout.trim().split("\n")).toEqual(expect.arrayContaining(stable));
   });
-  test("--userns-remap on a bridge: a plain error for now", () => {
-    const r = ctr(["run", "--rm", "--userns-remap", "default", ROOTFS, "true"]);
-    expect(r.code).toBe(125);
-    expect(r.stderr).toContain("--userns-remap with the bridge network is not supported yet");
+  test("--userns-remap on a bridge: the monitor joins the prepared netns for the remapped init", () => {
+    const r = ctr(["run", "--rm", "--userns-remap", "default", ROOTFS, "sh", "-c", "cat /proc/self/uid_map; ip -4 -o addr show eth0"]);
+    expect(r.code).toBe(0);
+    const [map, addr] = r.stdout.trim().split("\n");
+    expect(map!.trim().split(/\s+/)).toEqual(["0", "100000", "65536"]);
+    expect(addr).toMatch(/eth0\s+inet \d+\.\d+\.\d+\.\d+\//);
     expect(netnsFiles()).toEqual([]);
   });
   test("a network that does not exist: an error, nothing left", () => {

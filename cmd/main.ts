@@ -36,4 +36,7 @@ async function main(argv: string[]): Promise<number> {
 
 // bytecode builds are CommonJS: no top-level await. Every write is
 // synchronous, so the runtime's teardown (~8 ms) can be skipped.
-main(process.argv.slice(2)).then(exitNow);
+main(process.argv.slice(2)).then((code) => {
+  trace("exit");
+  exitNow(code);
+});

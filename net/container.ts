@@ -9,6 +9,7 @@
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
+import { isManagedMode, netnsPath } from "./modes.ts";
 import { type NetConfig, loadNetConfig } from "./config.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
@@ -27,13 +28,10 @@ export function netContext(root: string): NetContext {
   return { root, alive: (id) => existsSync(join(root, "containers", id)) };
 }
 
-export const netnsPath = (root: string, id: string) => join(root, "netns", id);
+export { isManagedMode, netnsPath };
 const containerFiles = (root: string, id: string) => join(root, "containers", id);
 
 /** Modes that need a namespace of ctr's making: the default bridge and user-defined networks. */
-export function isManagedMode(mode: string): boolean {
-  return !["host", "none"].includes(mode) && !mode.startsWith("container:") && !mode.startsWith("ns:");
-}
 
 export interface ContainerNetRequest {
   id: string;

@@ -6,8 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { join, resolve } from "node:path";
 import { createCgroup, DEFAULT_PARENT, oomCounter, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
-import { isManagedMode, netContext, netnsPath, setupContainerNet } from "../net/container.ts";
-import { startPortProxy } from "../net/ports.ts";
+import { isManagedMode, netnsPath } from "../net/modes.ts";
 import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
@@ -209,6 +208,9 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (record.cgroup.created?.length) saveRecord(record);
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
     if (isManagedMode(spec.network.mode)) {
+      // loaded only when used: --net none/host start without the netlink client
+      const { netContext, setupContainerNet } = await import("../net/container.ts");
+      const { startPortProxy } = await import("../net/ports.ts");
       const n = spec.network;
       const net = setupContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,

@@ -4,7 +4,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
-import { netContext, teardownContainerNet } from "../net/container.ts";
+import { isManagedMode } from "../net/modes.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
 import { containerDir, containerLock, stateRoot } from "./state/paths.ts";
@@ -24,7 +24,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
   await withLock(containerLock(id), async () => {
     const rec = loadRecord(id);
     if (!rec) {
-      teardownContainerNet(netContext(stateRoot()), id);
+      await teardownNet(id);
       rmSync(containerDir(id), { recursive: true, force: true });
       return;
     }
@@ -49,7 +49,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
       if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
     }
     removeCgroup(rec.cgroup);
-    teardownContainerNet(netContext(stateRoot()), id);
+    if (isManagedMode(rec.spec.network.mode) || rec.spec.network.ports.length) await teardownNet(id);
     rmSync(containerDir(id), { recursive: true, force: true });
     releaseName(rec.name, id);
   });
@@ -71,4 +71,10 @@ export async function waitGone(pid: number, starttime: number | undefined, timeo
     await Bun.sleep(5);
   }
   return true;
+}
+
+/** The network layer is loaded only for containers that have one (see net/modes.ts). */
+async function teardownNet(id: string): Promise<void> {
+  const { netContext, teardownContainerNet } = await import("../net/container.ts");
+  teardownContainerNet(netContext(stateRoot()), id);
 }

@@ -29,7 +29,6 @@ import {
 } from "./resources.ts";
 import { parseRestart } from "./restart.ts";
 import { parseSignal } from "./signals.ts";
-import { loadSpecFile } from "./toml.ts";
 import { type ContainerSpec, defaultSpec, type MountSpec } from "./types.ts";
 import { parseUlimit, setUlimit } from "./ulimits.ts";
 import { parseBool, parseCpus, parseDuration, parseInteger, parseSize } from "./units.ts";
@@ -292,6 +291,8 @@ export function buildRunSpec(args: RunArgv, opts: RunOptions = {}): { spec: Cont
   if (args.file !== undefined) {
     file = opts.cwd !== undefined && !isAbsolute(args.file) ? resolve(opts.cwd, args.file) : args.file;
     // Messages name the file as the user wrote it.
+    // the TOML reader and its schema cost ~6 ms to load: only when a file is given
+    const { loadSpecFile } = require("./toml.ts") as typeof import("./toml.ts");
     base = loadSpecFile(file, { env: opts.env ?? {}, displayName: args.file });
   }
   const spec = applyRunArgv(base, args, opts);

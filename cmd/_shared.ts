@@ -65,7 +65,11 @@ export function parseGlobals(argv: string[]): { rest: string[]; host?: string } 
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
     const value = () => inline ?? argv[++i] ?? usage(`flag needs an argument: ${flag}`);
     if (flag === "--root") setStateRoot(value());
-    else if (flag === "--log-level" || flag === "-l") process.env.CTR_LOG_LEVEL = value();
+    else if (flag === "--log-level" || flag === "-l") {
+      const level = value();
+      if (!["debug", "info", "warn", "error"].includes(level)) usage(`invalid log level "${level}": use debug, info, warn or error`);
+      process.env.CTR_LOG_LEVEL = level;
+    }
     else if (flag === "-H" || flag === "--host") host = value();
     else break;
   }
@@ -89,7 +93,7 @@ export function fail(e: unknown, engineCode: number): number {
     return engineCode === 1 ? 1 : 125;
   }
   if (err?.name === "EngineError" && typeof err.exitCode === "number") return err.exitCode === 125 ? engineCode : err.exitCode;
-  if (process.env.CTR_LOG_LEVEL === "debug") write(2, `${err?.stack}\n`);
+  if (process.env.CTR_LOG_LEVEL === "debug") (require("./_log.ts") as typeof import("./_log.ts")).debug(String(err?.stack));
   return engineCode;
 }
 
@@ -156,4 +160,23 @@ export function write(fd: 1 | 2, s: string | Uint8Array): void {
       Bun.sleepSync(1);
     }
   }
+}
+
+/**
+ * The loop every multi-container verb has (stop, kill, rm, pause...): act on
+ * each, print its name on success and Docker's error line otherwise; exit 1
+ * if any failed.
+ */
+export async function eachContainer(refs: string[], act: (ref: string) => unknown | Promise<unknown>): Promise<number> {
+  let failed = 0;
+  for (const ref of refs) {
+    try {
+      await act(ref);
+      out(ref);
+    } catch (e) {
+      write(2, `Error response from daemon: ${(e as Error).message}\n`);
+      failed++;
+    }
+  }
+  return failed ? 1 : 0;
 }

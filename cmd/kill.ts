@@ -1,5 +1,5 @@
 import { findContainer, killContainer } from "../runtime/lifecycle.ts";
-import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
+import { eachContainer, type Verb, parseSimple, usage } from "./_shared.ts";
 
 const HELP = `Usage:  ctr kill [OPTIONS] CONTAINER [CONTAINER...]
 
@@ -13,16 +13,7 @@ const kill: Verb = async (args) => {
     { name: "signal", short: "s", value: true, help: 'Signal to send to the container (default "KILL")' },
   ], HELP);
   if (positionals.length === 0) usage(`"kill" requires at least 1 argument.`);
-  let failed = 0;
-  for (const ref of positionals) {
-    try {
-      killContainer(findContainer(ref), typeof opts.signal === "string" ? opts.signal : "SIGKILL");
-      out(ref);
-    } catch (e) {
-      write(2, `Error response from daemon: ${(e as Error).message}\n`);
-      failed++;
-    }
-  }
-  return failed ? 1 : 0;
+  const sig = typeof opts.signal === "string" ? opts.signal : "SIGKILL";
+  return eachContainer(positionals, (ref) => killContainer(findContainer(ref), sig));
 };
 export default kill;

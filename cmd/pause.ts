@@ -1,5 +1,5 @@
 import { findContainer, pauseContainer } from "../runtime/lifecycle.ts";
-import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { eachContainer, type Verb, parseSimple, usage } from "./_shared.ts";
 
 const HELP = `Usage:  ctr pause CONTAINER [CONTAINER...]
 
@@ -11,16 +11,6 @@ Example:
 const pause: Verb = async (args) => {
   const { positionals } = parseSimple(args, [], HELP);
   if (positionals.length === 0) usage(`"pause" requires at least 1 argument.`);
-  let failed = 0;
-  for (const ref of positionals) {
-    try {
-      await pauseContainer(findContainer(ref));
-      out(ref);
-    } catch (e) {
-      process.stderr.write(`Error response from daemon: ${(e as Error).message}\n`);
-      failed++;
-    }
-  }
-  return failed ? 1 : 0;
+  return eachContainer(positionals, (ref) => pauseContainer(findContainer(ref)));
 };
 export default pause;

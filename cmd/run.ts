@@ -6,7 +6,8 @@ import { trace } from "../runtime/trace.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { formatFlagHelp } from "../spec/argv.ts";
 import { buildRunSpec, parseRunArgv, RUN_FLAGS } from "../spec/flags.ts";
-import { type Verb, out, write } from "./_shared.ts";
+import { type Verb, out } from "./_shared.ts";
+import { warn } from "./_log.ts";
 import { attach, removeArgv, terminalSize } from "./_attach.ts";
 
 export const RUN_HELP = (verb: string, what: string) => `Usage:  ctr ${verb} [OPTIONS] ROOTFS|IMAGE [COMMAND] [ARG...]
@@ -29,7 +30,7 @@ const run: Verb = async (argv) => {
   if (args.help) return out(RUN_HELP("run", "Create and run a new container"));
   const { spec, warnings } = buildRunSpec(args, { env: process.env, cwd: process.cwd() });
   trace("spec built");
-  for (const w of warnings) write(2, `WARNING: ${w}\n`);
+  for (const w of warnings) warn(w);
   if (spec.interactive && spec.tty && !isatty(0) && !spec.detach) throw new EngineError("the input device is not a TTY", 1);
   const c = await createContainer(spec, {
     attach: !spec.detach,

@@ -1,6 +1,7 @@
 import { loadSpecFile } from "../spec/toml.ts";
 import { validateSpec } from "../spec/validate.ts";
-import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
+import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { warn } from "./_log.ts";
 
 const HELP = `Usage:  ctr spec validate FILE [FILE...]
 
@@ -16,7 +17,7 @@ const spec: Verb = async (args) => {
   if (files.length === 0) usage(`"spec validate" requires at least 1 argument.`);
   for (const f of files) {
     const s = loadSpecFile(f, { env: process.env });
-    for (const w of validateSpec(s)) write(2, `WARNING: ${f}: ${w}\n`);
+    for (const w of validateSpec(s)) warn(`${f}: ${w}`);
     out(JSON.stringify(s, null, 2));
   }
 };

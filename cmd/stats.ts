@@ -4,7 +4,7 @@ import { findContainer } from "../runtime/lifecycle.ts";
 import { liveState } from "../runtime/state/status.ts";
 import { listIds, loadRecord, type ContainerRecord } from "../runtime/state/record.ts";
 import { computeStats, type Sample, sample, type Stats } from "../runtime/stats.ts";
-import { type Verb, out, parseSimple } from "./_shared.ts";
+import { type Verb, out, parseSimple, write } from "./_shared.ts";
 import { bytesSize, humanSize } from "./_units.ts";
 import { formatRows } from "./_view.ts";
 
@@ -69,7 +69,7 @@ const stats: Verb = async (args) => {
     const text = formatRows(format, rows, HEADERS);
     if (!stream) return out(text);
     // redraw in place, as docker does
-    process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
+    write(1, `\x1b[2J\x1b[H${text}\n`);
   }
 };
 export default stats;

@@ -1,5 +1,5 @@
 import { findContainer, stopContainer } from "../runtime/lifecycle.ts";
-import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
+import { eachContainer, type Verb, parseSimple, usage } from "./_shared.ts";
 
 const HELP = `Usage:  ctr stop [OPTIONS] CONTAINER [CONTAINER...]
 
@@ -16,18 +16,10 @@ const stop: Verb = async (args) => {
   if (positionals.length === 0) usage(`"stop" requires at least 1 argument.`);
   const t = opts.time === undefined ? undefined : Number(opts.time);
   if (t !== undefined && !Number.isFinite(t)) usage(`invalid argument "${opts.time}" for "-t, --time" flag`);
-  let failed = 0;
-  for (const ref of positionals) {
-    try {
-      const rec = findContainer(ref);
-      if (typeof opts.signal === "string") rec.spec.stopSignal = opts.signal;
-      await stopContainer(rec, t);
-      out(ref);
-    } catch (e) {
-      write(2, `Error response from daemon: ${(e as Error).message}\n`);
-      failed++;
-    }
-  }
-  return failed ? 1 : 0;
+  return eachContainer(positionals, (ref) => {
+    const rec = findContainer(ref);
+    if (typeof opts.signal === "string") rec.spec.stopSignal = opts.signal;
+    return stopContainer(rec, t);
+  });
 };
 export default stop;

@@ -1,118 +1,91 @@
-// bun run bench [--quick]: ctr side by side with its peers on this machine, in
-// one run, interleaved (ctr, peer, ctr, peer...) so drift hits both alike.
-// Prints a markdown table of medians and ratios; writes JSON to bench/results/.
-// Installs nothing: missing peers are named with their Debian package.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// bun run bench [--quick] [NAME...]: ctr side by side with its peers on this
+// machine, in one run, interleaved (ctr, peer, ctr, peer...) so drift hits
+// both alike. One file per benchmark under bench/; this is the runner. Prints
+// markdown tables (latencies; rates, throughput and memory in their own units)
+// and writes every number to JSON in bench/results/. Installs nothing: missing
+// peers are named with their Debian package. NAME... runs only those.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { detectMode } from "../cgroup/mode.ts";
 import { buildRootfs } from "../tests/fixtures/rootfs.ts";
+import { exec } from "./exec.ts";
+import { type Ctx, type Row, type Stats, have, tryRun } from "./lib.ts";
+import { start } from "./start.ts";
+
+const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec };
 
 const quick = process.argv.includes("--quick");
-const RUNS = quick ? 3 : 30;
-const WARMUP = quick ? 1 : 5;
+const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+for (const n of only) if (!BENCHES[n]) throw new Error(`unknown benchmark ${n}: one of ${Object.keys(BENCHES).join(", ")}`);
 const CTR = join(import.meta.dir, "../dist/ctr");
 
 const PEERS: Record<string, string> = { runc: "runc", crun: "crun", podman: "podman", docker: "docker.io", hyperfine: "hyperfine", iperf3: "iperf3" };
-const have = (b: string) => Bun.which(b) !== null;
 const missing = Object.entries(PEERS).filter(([b]) => !have(b));
 if (missing.length) console.log(`missing peers (apt-get install ${missing.map(([, p]) => p).join(" ")}): ${missing.map(([b]) => b).join(", ")}`);
 if (!existsSync(CTR)) throw new Error("dist/ctr is missing: bun run build");
+if (process.getuid?.() !== 0) throw new Error("bench/run.ts needs root: it starts real containers");
 
 const work = mkdtempSync("/tmp/ctr-bench-");
-const ctrRoot = join(work, "state");
-const rootfs = buildRootfs(join(work, "rootfs"));
+// its own state root and its own default bridge, so nothing here touches ctr0
+const bridge = `ctrb${process.pid % 100000}`;
+writeFileSync(join(work, "ctr.toml"), `[network]\nbridge = "${bridge}"\nsubnet = "10.219.0.0/16"\npool = "10.220.0.0/16"\n`);
+const ctx: Ctx = {
+  quick,
+  runs: quick ? 3 : 30,
+  warmup: quick ? 1 : 5,
+  ctr: CTR,
+  work,
+  rootfs: buildRootfs(join(work, "rootfs")),
+  ctrEnv: { CTR_ROOT: join(work, "state"), CTR_CONFIG: join(work, "ctr.toml") },
+  bridge,
+  notes: [],
+};
 
-function timeOnce(argv: string[], env?: Record<string, string>): number {
-  const t = performance.now();
-  const p = Bun.spawnSync(argv, { env: { ...process.env, ...env }, stdout: "ignore", stderr: "pipe" });
-  const ms = performance.now() - t;
-  if (p.exitCode !== 0) throw new Error(`${argv.join(" ")} failed (${p.exitCode}): ${p.stderr.toString().trim()}`);
-  return ms;
-}
-
-interface Stats { median: number; p10: number; p90: number; runs: number }
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { median: q(0.5), p10: q(0.1), p90: q(0.9), runs: s.length };
-}
-
-/** Runs every contender once per round, in turn, after a warm-up. */
-function interleave(contenders: Record<string, () => number>): Record<string, Stats> {
-  const names = Object.keys(contenders);
-  for (let i = 0; i < WARMUP; i++) for (const n of names) contenders[n]!();
-  const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let i = 0; i < RUNS; i++) for (const n of names) samples[n]!.push(contenders[n]!());
-  return Object.fromEntries(names.map((n) => [n, stats(samples[n]!)]));
-}
-
-/** An OCI bundle with the same isolation ctr gives: every namespace but user, the busybox rootfs. */
-function runcBundle(args: string[]): string {
-  const dir = join(work, `bundle-${args[0]}`);
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(join(dir, "rootfs"))) cpSync(rootfs, join(dir, "rootfs"), { recursive: true, verbatimSymlinks: true });
-  Bun.spawnSync(["runc", "spec"], { cwd: dir });
-  const c = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
-  c.process.terminal = false;
-  c.process.args = args;
-  c.root.readonly = false;
-  c.linux.namespaces = ["pid", "network", "ipc", "uts", "mount", "cgroup"].map((type) => ({ type }));
-  writeFileSync(join(dir, "config.json"), JSON.stringify(c));
-  return dir;
-}
-
-const results: { name: string; stats: Record<string, Stats> }[] = [];
-const ctrEnv = { CTR_ROOT: ctrRoot };
-let seq = 0;
-
+const results: (Row & { seconds: number })[] = [];
+const t0 = performance.now();
 try {
-  // 1. start latency: a container that does nothing, no network
-  {
-    const c: Record<string, () => number> = {
-      ctr: () => timeOnce([CTR, "run", "--rm", "--net", "none", rootfs, "true"], ctrEnv),
-    };
-    if (have("runc")) {
-      const b = runcBundle(["true"]);
-      c.runc = () => timeOnce(["runc", "--root", join(work, "runc"), "run", "--bundle", b, `bench${seq++}`]);
-    }
-    results.push({ name: "run --rm --net none true", stats: interleave(c) });
-  }
-  // 3. exec into a running container
-  {
-    const name = `bench-exec-${process.pid}`;
-    Bun.spawnSync([CTR, "run", "-d", "--net", "none", "--name", name, rootfs, "sleep", "100000"], { env: { ...process.env, ...ctrEnv } });
-    const c: Record<string, () => number> = { ctr: () => timeOnce([CTR, "exec", name, "true"], ctrEnv) };
-    let runcId: string | undefined;
-    if (have("runc")) {
-      const b = runcBundle(["sleep", "100000"]);
-      runcId = `bench-exec-${process.pid}`;
-      Bun.spawnSync(["runc", "--root", join(work, "runc"), "run", "--detach", "--bundle", b, runcId], { stdio: ["ignore", "ignore", "ignore"] });
-      c.runc = () => timeOnce(["runc", "--root", join(work, "runc"), "exec", runcId!, "true"]);
-    }
-    try {
-      results.push({ name: "exec true", stats: interleave(c) });
-    } finally {
-      Bun.spawnSync([CTR, "rm", "-f", name], { env: { ...process.env, ...ctrEnv } });
-      if (runcId) Bun.spawnSync(["runc", "--root", join(work, "runc"), "delete", "--force", runcId]);
-    }
+  for (const [name, bench] of Object.entries(BENCHES)) {
+    if (only.length && !only.includes(name)) continue;
+    const t = performance.now();
+    const rows = await bench(ctx);
+    const seconds = (performance.now() - t) / 1000;
+    for (const r of rows) results.push({ ...r, seconds });
+    if (!quick) console.log(`${name}: ${seconds.toFixed(1)} s`);
   }
 } finally {
+  // containers are removed by each benchmark; what is left is the state and the bridge
+  tryRun([CTR, "rm", "-f", ...Bun.spawnSync([CTR, "ps", "-aq"], { env: { ...process.env, ...ctx.ctrEnv } }).stdout.toString().split("\n").filter(Boolean)], ctx.ctrEnv);
+  tryRun(["ip", "link", "del", bridge]);
   rmSync(work, { recursive: true, force: true });
 }
 
-const peers = [...new Set(results.flatMap((r) => Object.keys(r.stats)).filter((n) => n !== "ctr"))];
-const fmt = (s?: Stats) => (s ? `${s.median.toFixed(1)} ms (p10 ${s.p10.toFixed(1)}, p90 ${s.p90.toFixed(1)})` : "-");
-const lines = [
-  `| benchmark | ctr | ${peers.join(" | ")} | ${peers.map((p) => `ctr/${p}`).join(" | ")} |`,
-  `| --- | --- | ${peers.map(() => "---").join(" | ")} | ${peers.map(() => "---").join(" | ")} |`,
-  ...results.map((r) => {
+const f1 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const cell = (s: Stats) => `${f1(s.median)} (${f1(s.p10)}-${f1(s.p90)})`;
+const compare = (r: Row, c: Stats, p: Stats) =>
+  r.compare === "diff" ? `${c.median - p.median >= 0 ? "+" : ""}${(c.median - p.median).toFixed(1)} ${r.unit}` : `${(c.median / p.median).toFixed(2)}x`;
+function table(rows: Row[], withUnit: boolean): string[] {
+  const head = withUnit ? "| benchmark | unit | ctr | peer | peer result | ctr vs peer |" : "| benchmark | ctr | peer | peer result | ctr vs peer |";
+  const lines = [head, head.replace(/[^|]+/g, " --- ")];
+  for (const r of rows) {
     const c = r.stats.ctr!;
-    return `| ${r.name} | ${fmt(c)} | ${peers.map((p) => fmt(r.stats[p])).join(" | ")} | ${peers.map((p) => (r.stats[p] ? `${(c.median / r.stats[p]!.median).toFixed(2)}x` : "-")).join(" | ")} |`;
-  }),
-];
-console.log(`\n${RUNS} runs each after ${WARMUP} warm-up, interleaved\n`);
-console.log(lines.join("\n"));
+    const peers = Object.keys(r.stats).filter((n) => n !== "ctr");
+    const unit = `${r.unit} (${r.better} is better)`;
+    for (const [i, p] of (peers.length ? peers : ["-"]).entries()) {
+      const ps = r.stats[p];
+      const cells = [i ? "" : r.name, ...(withUnit ? [i ? "" : unit] : []), i ? "" : cell(c), p, ps ? cell(ps) : "-", ps ? compare(r, c, ps) : "-"];
+      lines.push(`| ${cells.join(" | ")} |`);
+    }
+  }
+  return lines;
+}
+const latency = results.filter((r) => r.unit === "ms");
+const other = results.filter((r) => r.unit !== "ms");
+console.log(`\n${ctx.runs} runs each after ${ctx.warmup} warm-up, interleaved; median (p10-p90)\n`);
+if (latency.length) console.log(`Latency, ms (lower is better):\n\n${table(latency, false).join("\n")}\n`);
+if (other.length) console.log(`Rate, throughput, memory:\n\n${table(other, true).join("\n")}\n`);
+for (const n of ctx.notes) console.log(`- ${n}`);
+console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const machine = {
   kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
@@ -122,5 +95,5 @@ const machine = {
 };
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 const out = join(import.meta.dir, "results", `${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick, machine, results }, null, 2));
-console.log(`\nwritten: ${out}`);
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick, runs: ctx.runs, warmup: ctx.warmup, machine, results, notes: ctx.notes }, null, 2));
+console.log(`written: ${out}`);

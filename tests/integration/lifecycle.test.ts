@@ -273,3 +273,27 @@ describe("kill -9 of the CLI at any point of create", () => {
     expect(Bun.spawnSync(["sh", "-c", `ls ${root}/names ${root}/containers 2>/dev/null | grep -v '^$' | grep -v ':$'`]).stdout.toString().trim()).toBe("");
   });
 });
+
+describe("more of exec and restart", () => {
+  test("exec -t gets a pty of the container's devpts", () => {
+    const name = uniqueName("exect");
+    ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sleep", "1000"]);
+    const r = ctr(["exec", "-t", name, "sh", "-c", "tty; stty size"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.replaceAll("\r", "").trim().split("\n")).toEqual(["/dev/pts/0", "24 80"]);
+    ctr(["rm", "-f", name]);
+  });
+
+  test("restart always brings the command back until stop, which ends it for good", () => {
+    const name = uniqueName("always");
+    ctr(["run", "-d", ...NONE, "--name", name, "--restart", "always", ROOTFS, "sh", "-c", "echo up; sleep 0.2; exit 0"]);
+    for (let i = 0; i < 200 && Number(ctr(["inspect", "-f", "{{.RestartCount}}", name]).stdout) < 2; i++) Bun.sleepSync(20);
+    expect(Number(ctr(["inspect", "-f", "{{.RestartCount}}", name]).stdout)).toBeGreaterThanOrEqual(2);
+    expect(ctr(["stop", "-t", "1", name]).code).toBe(0);
+    const count = ctr(["logs", name]).stdout.split("\n").filter(Boolean).length;
+    Bun.sleepSync(600);
+    expect(ctr(["inspect", "-f", "{{.State.Status}}", name]).stdout.trim()).toBe("exited");
+    expect(ctr(["logs", name]).stdout.split("\n").filter(Boolean).length).toBe(count);
+    ctr(["rm", name]);
+  });
+});

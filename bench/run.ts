@@ -9,11 +9,12 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { detectMode } from "../cgroup/mode.ts";
 import { buildRootfs } from "../tests/fixtures/rootfs.ts";
+import { burstBench } from "./burst.ts";
 import { exec } from "./exec.ts";
 import { type Ctx, type Row, type Stats, have, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
 
-const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec };
+const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench };
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));

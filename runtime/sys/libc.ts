@@ -18,6 +18,7 @@ function open() {
     write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
     umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+    lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     _exit: { args: [FFIType.i32], returns: FFIType.void },
     __errno_location: { args: [], returns: FFIType.ptr },
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -82,6 +83,18 @@ export function setBlocking(fd: number): void {
 export function mkfifo(path: string, mode: number): void {
   const S_IFIFO = 0o010000;
   check(libc().mknod(ptr(cstr(path)), S_IFIFO | mode, 0), "mknod", path);
+}
+
+/** An overlayfs whiteout: a character device 0:0 (image layers unpacked for overlay). */
+export function mkWhiteout(path: string): void {
+  const S_IFCHR = 0o020000;
+  check(libc().mknod(ptr(cstr(path)), S_IFCHR, 0), "mknod", path);
+}
+
+/** Sets an extended attribute on the path itself (never through a symlink). */
+export function lsetxattr(path: string, name: string, value: string | Uint8Array): void {
+  const [p, n, v] = [cstr(path), cstr(name), typeof value === "string" ? Buffer.from(value) : Buffer.from(value)];
+  check(libc().lsetxattr(ptr(p), ptr(n), v.length ? ptr(v) : null, v.length, 0), "lsetxattr", `${name} on ${path}`);
 }
 
 /**

@@ -1,0 +1,219 @@
+// The content store under the data root (runtime/state/paths.ts dataRoot):
+//
+//   blobs/sha256/<hex>   manifests, configs, layers as they came; verified on write
+//   layers/<hex>/        a layer unpacked for overlayfs, named by its diff id
+//                        (the sha256 of the uncompressed tar), shared by images
+//   images.json          { images: {id: ImageRecord}, tags: {name: id} }, changed under lock
+//
+// An image's id is its config's digest, as Docker's. Tags are full names
+// (docker.io/library/busybox:latest; reference.ts).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { withLock } from "../runtime/state/lock.ts";
+import { dataRoot } from "../runtime/state/paths.ts";
+import { type ImageConfig, type Manifest, ManifestError, parseConfig, parseManifestOrIndex } from "./manifest.ts";
+import { canonical, parseReference } from "./reference.ts";
+import { decompress } from "./tar.ts";
+import { unpackLayer } from "./unpack.ts";
+
+export class ImageError extends Error {
+  override name = "EngineError";
+  constructor(
+    message: string,
+    readonly exitCode = 125,
+  ) {
+    super(message);
+  }
+}
+
+export interface ImageRecord {
+  id: string;
+  manifest: string;
+  /** size of the layers as stored (compressed) plus the config */
+  size: number;
+  created: string;
+  added: string;
+}
+
+interface Index {
+  images: Record<string, ImageRecord>;
+  tags: Record<string, string>;
+}
+
+export const sha256 = (b: Uint8Array) => `sha256:${new Bun.CryptoHasher("sha256").update(b).digest("hex")}`;
+const hex = (digest: string) => digest.slice("sha256:".length);
+
+export const blobPath = (digest: string) => join(dataRoot(), "blobs", "sha256", hex(digest));
+export const layerDir = (diffId: string) => join(dataRoot(), "layers", hex(diffId));
+const indexPath = () => join(dataRoot(), "images.json");
+const lockPath = () => join(dataRoot(), "images.lock");
+
+/** Stores bytes by their digest; refused (and nothing written) if they are not what `expected` names. */
+export function putBlob(bytes: Uint8Array, expected?: string): string {
+  const digest = sha256(bytes);
+  if (expected && expected !== digest) throw new ImageError(`blob rejected: digest mismatch: expected ${expected}, got ${digest}; not stored`);
+  const path = blobPath(digest);
+  if (existsSync(path)) return digest;
+  mkdirSync(join(dataRoot(), "blobs", "sha256"), { recursive: true });
+  const tmp = `${path}.tmp${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+  return digest;
+}
+
+export function hasBlob(digest: string): boolean {
+  return existsSync(blobPath(digest));
+}
+
+export function getBlob(digest: string): Uint8Array {
+  try {
+    return readFileSync(blobPath(digest));
+  } catch {
+    throw new ImageError(`blob ${digest} is missing from the content store`);
+  }
+}
+
+export function readIndex(): Index {
+  try {
+    return JSON.parse(readFileSync(indexPath(), "utf8")) as Index;
+  } catch {
+    return { images: {}, tags: {} };
+  }
+}
+
+function writeIndex(ix: Index): void {
+  mkdirSync(dataRoot(), { recursive: true });
+  const tmp = `${indexPath()}.tmp${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(ix, null, 2)}\n`);
+  renameSync(tmp, indexPath());
+}
+
+export async function updateIndex<T>(fn: (ix: Index) => T): Promise<T> {
+  mkdirSync(dataRoot(), { recursive: true });
+  return withLock(lockPath(), () => {
+    const ix = readIndex();
+    const r = fn(ix);
+    writeIndex(ix);
+    return r;
+  });
+}
+
+export function loadManifest(digest: string): Manifest {
+  const p = parseManifestOrIndex(getBlob(digest));
+  if (p.kind !== "manifest") throw new ImageError(`${digest} is an index, not an image manifest`);
+  return p.m;
+}
+
+export function loadConfig(img: ImageRecord): ImageConfig {
+  return parseConfig(getBlob(img.id));
+}
+
+/** Unpacks every layer not yet unpacked, checking each against the config's diff id. */
+export function unpackLayers(m: Manifest, config: ImageConfig): string[] {
+  if (m.layers.length !== config.rootfs.diff_ids.length) throw new ManifestError(`manifest has ${m.layers.length} layers, its config ${config.rootfs.diff_ids.length} diff ids`);
+  mkdirSync(join(dataRoot(), "layers"), { recursive: true });
+  return m.layers.map((l, i) => {
+    const diffId = config.rootfs.diff_ids[i]!;
+    const dir = layerDir(diffId);
+    if (existsSync(dir)) return dir;
+    const tar = decompress(getBlob(l.digest));
+    const got = sha256(tar);
+    if (got !== diffId) throw new ImageError(`layer ${l.digest}: uncompressed digest ${got} does not match the config's diff id ${diffId}`);
+    const tmp = `${dir}.tmp${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    try {
+      unpackLayer(tar, tmp);
+      renameSync(tmp, dir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return dir;
+  });
+}
+
+/**
+ * Adds a stored manifest as an image (unpacking its layers) and points the
+ * given names at it; a name moves off whichever image had it.
+ */
+export async function addImage(manifestDigest: string, names: string[]): Promise<ImageRecord> {
+  const m = loadManifest(manifestDigest);
+  const cfgBytes = getBlob(m.config.digest);
+  const config = parseConfig(cfgBytes);
+  unpackLayers(m, config);
+  const rec: ImageRecord = {
+    id: m.config.digest,
+    manifest: manifestDigest,
+    size: m.layers.reduce((n, l) => n + l.size, cfgBytes.length),
+    created: config.created ?? new Date(0).toISOString(),
+    added: new Date().toISOString(),
+  };
+  return updateIndex((ix) => {
+    ix.images[rec.id] = { ...rec, added: ix.images[rec.id]?.added ?? rec.added };
+    for (const n of names) ix.tags[n] = rec.id;
+    return ix.images[rec.id]!;
+  });
+}
+
+/** A name, a full or short id (sha256:... or 12+ hex), or name@digest: the image, if present. */
+export function findImage(ref: string, ix = readIndex()): ImageRecord | undefined {
+  const idLike = ref.replace(/^sha256:/, "");
+  if (/^[a-f0-9]{4,64}$/.test(idLike)) {
+    const hits = Object.values(ix.images).filter((i) => hex(i.id).startsWith(idLike));
+    if (hits.length === 1) return hits[0];
+    if (hits.length > 1) throw new ImageError(`short id ${ref} is ambiguous: give more of it`, 1);
+  }
+  let name: string;
+  try {
+    const r = parseReference(ref);
+    if (r.digest) return Object.values(ix.images).find((i) => i.manifest === r.digest);
+    name = canonical(r);
+  } catch {
+    return undefined;
+  }
+  const id = ix.tags[name];
+  return id ? ix.images[id] : undefined;
+}
+
+export function tagsOf(id: string, ix = readIndex()): string[] {
+  return Object.entries(ix.tags)
+    .filter(([, v]) => v === id)
+    .map(([k]) => k)
+    .sort();
+}
+
+/** Blobs and unpacked layers no image refers to any more. */
+export function collectGarbage(ix: Index): { blobs: number; layers: number } {
+  const blobs = new Set<string>();
+  const layers = new Set<string>();
+  for (const img of Object.values(ix.images)) {
+    blobs.add(hex(img.manifest));
+    blobs.add(hex(img.id));
+    try {
+      const m = loadManifest(img.manifest);
+      for (const l of m.layers) blobs.add(hex(l.digest));
+      for (const d of loadConfig(img).rootfs.diff_ids) layers.add(hex(d));
+    } catch {}
+  }
+  let nb = 0;
+  let nl = 0;
+  const bdir = join(dataRoot(), "blobs", "sha256");
+  for (const f of existsSync(bdir) ? readdirSync(bdir) : []) {
+    if (!blobs.has(f)) {
+      rmSync(join(bdir, f), { force: true });
+      nb++;
+    }
+  }
+  const ldir = join(dataRoot(), "layers");
+  for (const f of existsSync(ldir) ? readdirSync(ldir) : []) {
+    if (!layers.has(f)) {
+      rmSync(join(ldir, f), { recursive: true, force: true });
+      nl++;
+    }
+  }
+  return { blobs: nb, layers: nl };
+}
+
+export function blobSize(digest: string): number {
+  return statSync(blobPath(digest)).size;
+}

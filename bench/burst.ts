@@ -2,7 +2,7 @@
 // by its own process, until every one of them is running; containers/second
 // for ctr against `runc run -d` (N containers from one bundle). --net none on
 // both: runc makes no network. Target: at least 2x runc's rate.
-import { type Ctx, type Row, have, interleaveAsync, ociBundle, runcRoot, sh } from "./lib.ts";
+import { type Ctx, type Row, have, interleaveAsync, ociBundle, removeAll, runcRoot, sh } from "./lib.ts";
 
 /** Starts every argv at once; resolves with the wall time until all have exited, throws if one failed. */
 async function burst(argvs: string[][], env?: Record<string, string>): Promise<number> {
@@ -13,13 +13,6 @@ async function burst(argvs: string[][], env?: Record<string, string>): Promise<n
   const bad = codes.findIndex((c) => c !== 0);
   if (bad >= 0) throw new Error(`${argvs[bad]!.join(" ")} failed (${codes[bad]}): ${(await new Response(ps[bad]!.stderr).text()).trim()}`);
   return ms;
-}
-
-/** Clean-up in parallel batches of one process per few ids, so a round's removal stays short. */
-async function removeAll(argv: (ids: string[]) => string[], ids: string[], env?: Record<string, string>): Promise<void> {
-  const per = Math.ceil(ids.length / 4);
-  const chunks = Array.from({ length: Math.ceil(ids.length / per) }, (_, i) => ids.slice(i * per, (i + 1) * per));
-  await Promise.all(chunks.map((c) => Bun.spawn(argv(c), { env: { ...process.env, ...env }, stdout: "ignore", stderr: "ignore" }).exited));
 }
 
 export async function burstBench(ctx: Ctx): Promise<Row[]> {

@@ -100,3 +100,10 @@ export function ociBundle(ctx: Ctx, name: string, args: string[]): string {
 }
 
 export const runcRoot = (ctx: Ctx) => join(ctx.work, "runc");
+
+/** Clean-up in parallel batches of one process per few ids, so a round's removal stays short. */
+export async function removeAll(argv: (ids: string[]) => string[], ids: string[], env?: Record<string, string>): Promise<void> {
+  const per = Math.ceil(ids.length / 4);
+  const chunks = Array.from({ length: Math.ceil(ids.length / per) }, (_, i) => ids.slice(i * per, (i + 1) * per));
+  await Promise.all(chunks.map((c) => Bun.spawn(argv(c), { env: { ...process.env, ...env }, stdout: "ignore", stderr: "ignore" }).exited));
+}

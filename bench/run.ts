@@ -10,11 +10,12 @@ import { join } from "node:path";
 import { detectMode } from "../cgroup/mode.ts";
 import { buildRootfs } from "../tests/fixtures/rootfs.ts";
 import { burstBench } from "./burst.ts";
+import { density } from "./density.ts";
 import { exec } from "./exec.ts";
 import { type Ctx, type Row, type Stats, have, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
 
-const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench };
+const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density };
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -61,7 +62,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-const f1 = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+const f1 = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
 const cell = (s: Stats) => `${f1(s.median)} (${f1(s.p10)}-${f1(s.p90)})`;
 const compare = (r: Row, c: Stats, p: Stats) =>
   r.compare === "diff" ? `${c.median - p.median >= 0 ? "+" : ""}${(c.median - p.median).toFixed(1)} ${r.unit}` : `${(c.median / p.median).toFixed(2)}x`;

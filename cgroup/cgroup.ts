@@ -7,7 +7,9 @@ import type { ResourceSpec } from "../spec/types.ts";
 import { blkioLimits, DeviceError, wantsBlkio } from "./controllers/blkio.ts";
 import { cpuLimits, cpusetLimits } from "./controllers/cpu.ts";
 import { freeze, freezerState, thaw } from "./controllers/freezer.ts";
-import { deviceLimits } from "./controllers/devices.ts";
+import { DEFAULT_DEVICE_RULES, deviceLimits } from "./controllers/devices.ts";
+import { assembleDeviceFilter, parseDeviceRule } from "./controllers/devices-bpf.ts";
+import { attachDeviceFilter } from "../runtime/sys/libc.ts";
 import { memoryLimits } from "./controllers/memory.ts";
 import { pidsLimits } from "./controllers/pids.ts";
 import type { Limit } from "./controllers/write.ts";
@@ -116,7 +118,14 @@ export function cgroupParts(relPath: string): string[] {
   return parts;
 }
 
-export function createCgroup(relPath: string, r: ResourceSpec, hs: Hierarchy[] = readHierarchies()): CgroupRef {
+/** What createCgroup does to the kernel beyond files: a fake in unit tests records it. */
+export interface CgroupSys {
+  attachDeviceFilter(cgroupDir: string, program: Uint8Array): void;
+}
+
+const KERNEL: CgroupSys = { attachDeviceFilter };
+
+export function createCgroup(relPath: string, r: ResourceSpec, hs: Hierarchy[] = readHierarchies(), sys: CgroupSys = KERNEL): CgroupRef {
   const parts = cgroupParts(relPath);
   const ref: CgroupRef = { paths: [], mounts: [], created: [] };
   try {
@@ -132,6 +141,7 @@ export function createCgroup(relPath: string, r: ResourceSpec, hs: Hierarchy[] =
       const dir = ref.paths[i]!;
       for (const l of limitsFor(h, dir, r)) writeLimit(dir, l);
     });
+    applyDeviceFilter(hs, ref.paths, r, sys);
   } catch (e) {
     try {
       removeCgroup(ref, hs);
@@ -295,4 +305,24 @@ function pruneParents(ref: CgroupRef) {
     const top = join(ref.mounts[i]!, DEFAULT_PARENT);
     if (ref.paths[i]!.startsWith(`${top}/`)) gone(top);
   });
+}
+
+/**
+ * cgroup v2 has no devices.allow: the allow-list is a BPF program attached to
+ * the container's v2 directory. On a hybrid host the v1 devices controller
+ * enforces the same list, so a kernel that refuses the program there costs
+ * nothing; on a pure v2 host it is the only guard, and its failure fails the
+ * container.
+ */
+function applyDeviceFilter(hs: Hierarchy[], paths: string[], r: ResourceSpec, sys: CgroupSys): void {
+  if (r.devicesAllowAll) return;
+  const i = hs.findIndex((h) => h.version === 2);
+  if (i < 0) return;
+  const v1Guard = hs.some((h) => h.version === 1 && h.controllers.includes("devices"));
+  try {
+    const rules = [...DEFAULT_DEVICE_RULES, ...(r.deviceCgroupRules ?? [])].map(parseDeviceRule);
+    sys.attachDeviceFilter(paths[i]!, assembleDeviceFilter(rules));
+  } catch (e) {
+    if (!v1Guard) throw new CgroupError(`device allow-list for ${paths[i]}: ${(e as Error).message}`);
+  }
 }

@@ -142,12 +142,9 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   }
   // privileged: every capability this host can hand out (a VM or an outer
   // container may hold some back; asking for those fails capset with EPERM)
-  let caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop })
+  const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop })
     & (spec.security.privileged ? hostBoundingSet() : ~0n);
-  // without a device cgroup (pure v2 until its BPF device program exists) a
-  // device node made with CAP_MKNOD could be opened: keep mknod out instead
   const hierarchies = readHierarchies();
-  if (!spec.security.privileged && !hierarchies.some((h) => h.version === 1 && h.controllers.includes("devices"))) caps &= ~(1n << 27n);
   const seccomp = spec.security.privileged ? null : await seccompProgram(spec.security.seccomp, caps, join(stateRoot(), "cache"));
 
   const name = spec.name ?? randomName();

@@ -1,7 +1,7 @@
 // The device allow-list: without it a container that keeps CAP_MKNOD (as
 // Docker's default set does) could mknod /dev/sda and read the host's disk.
-// v1: deny everything, then allow Docker's default list; v2 needs a BPF
-// device program (not built yet; create.ts drops CAP_MKNOD there instead).
+// v1: deny everything, then allow Docker's default list; v2: the same list as
+// a BPF program (devices-bpf.ts), attached by cgroup.ts.
 import type { ResourceSpec } from "../../spec/types.ts";
 import { type Limit, put } from "./write.ts";
 

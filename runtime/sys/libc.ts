@@ -154,3 +154,53 @@ export function mount(source: string | null, target: string, fstype: string | nu
   const p = (b: Buffer | null) => (b === null ? null : ptr(b));
   check(libc().mount(p(src!), ptr(tgt!), p(fs!), flags, p(dat!)), "mount", `${source ?? ""} on ${target}`);
 }
+
+const SYS_bpf = 321;
+const BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8;
+const BPF_PROG_TYPE_CGROUP_DEVICE = 15, BPF_CGROUP_DEVICE = 6, BPF_F_ALLOW_MULTI = 2;
+
+/**
+ * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to the cgroup
+ * v2 directory `cgroupDir`; the attachment lives as long as the cgroup.
+ */
+export function attachDeviceFilter(cgroupDir: string, insns: Uint8Array): void {
+  const license = cstr("GPL");
+  const log = new Uint8Array(4096);
+  const load = new Uint8Array(128); // union bpf_attr, the PROG_LOAD part; the rest zero
+  const v = new DataView(load.buffer);
+  v.setUint32(0, BPF_PROG_TYPE_CGROUP_DEVICE, true);
+  v.setUint32(4, insns.length / 8, true);
+  v.setBigUint64(8, BigInt(ptr(insns)), true);
+  v.setBigUint64(16, BigInt(ptr(license)), true);
+  let prog = Number(libc().syscall(SYS_bpf, BPF_PROG_LOAD, ptr(load), load.length));
+  if (prog < 0) {
+    // again with the verifier's log, for the one line that says why
+    v.setUint32(24, 1, true);
+    v.setUint32(28, log.length, true);
+    v.setBigUint64(32, BigInt(ptr(log)), true);
+    prog = Number(libc().syscall(SYS_bpf, BPF_PROG_LOAD, ptr(load), load.length));
+  }
+  if (prog < 0) {
+    const e = errno();
+    const why = Buffer.from(log).toString().replace(/\0.*$/s, "").trim().split("\n").pop();
+    throw new SysError(`bpf(BPF_PROG_LOAD)${why ? ` [${why}]` : ""}`, e);
+  }
+  const dir = Number(libc().syscall(SYS_open, ptr(cstr(cgroupDir)), O_RDONLY_DIRECTORY, 0, 0));
+  if (dir < 0) {
+    const e = errno();
+    libc().close(prog);
+    throw new SysError("open", e, cgroupDir);
+  }
+  const attach = new Uint8Array(20);
+  const a = new DataView(attach.buffer);
+  a.setUint32(0, dir, true);
+  a.setUint32(4, prog, true);
+  a.setUint32(8, BPF_CGROUP_DEVICE, true);
+  a.setUint32(12, BPF_F_ALLOW_MULTI, true);
+  const r = Number(libc().syscall(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), attach.length));
+  const e = errno();
+  libc().close(prog);
+  libc().close(dir);
+  if (r < 0) throw new SysError("bpf(BPF_PROG_ATTACH)", e, cgroupDir);
+}
+const SYS_open = 2, O_RDONLY_DIRECTORY = 0o200000 | 0o2000000; // O_DIRECTORY | O_CLOEXEC

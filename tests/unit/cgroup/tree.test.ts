@@ -8,6 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CgroupError, createCgroup, oomCounter, removeCgroup } from "../../../cgroup/cgroup.ts";
+
+// the BPF device program is kernel work: recorded here, proven in tests/integration/devices.test.ts
+const attached: string[] = [];
+const sys = { attachDeviceFilter: (dir: string) => void attached.push(dir) };
 import { eventsFrozen, freeze, FreezeError, freezerState, thaw } from "../../../cgroup/controllers/freezer.ts";
 import type { Hierarchy } from "../../../cgroup/mode.ts";
 import { place } from "../../../cgroup/place.ts";
@@ -39,7 +43,10 @@ function v2Tree(controllers: string, leafControllers = controllers, id = "c1") {
 describe("v2 driver", () => {
   test("enables the controllers down the tree and writes the limits in the leaf", () => {
     const { root, hs, leaf } = v2Tree("cpuset cpu io memory pids hugetlb");
-    const ref = createCgroup("ctr/c1", { memory: 33554432, cpus: 0.5, pidsLimit: 20, cpuShares: 1024, blkioWeight: 500 }, hs);
+    attached.length = 0;
+    const ref = createCgroup("ctr/c1", { memory: 33554432, cpus: 0.5, pidsLimit: 20, cpuShares: 1024, blkioWeight: 500 }, hs, sys);
+    // v2 has no devices.allow: the allow-list goes to the leaf as a BPF program
+    expect(attached).toEqual([join(root, "ctr", "c1")]);
     expect(ref.paths).toEqual([leaf]);
     // hugetlb is not ctr's to hand down
     expect(read(join(root, "cgroup.subtree_control"))).toBe("+cpuset +cpu +io +memory +pids");
@@ -52,24 +59,24 @@ describe("v2 driver", () => {
   });
   test("swap.max only when the kernel has swap accounting (the file exists)", () => {
     const without = v2Tree("memory");
-    createCgroup("ctr/c1", { memory: 1 << 25 }, without.hs);
+    createCgroup("ctr/c1", { memory: 1 << 25 }, without.hs, sys);
     expect(existsSync(join(without.leaf, "memory.swap.max"))).toBe(false);
     const withSwap = v2Tree("memory");
     writeFileSync(join(withSwap.leaf, "memory.swap.max"), "max");
-    createCgroup("ctr/c1", { memory: 1 << 25, memorySwap: 1 << 26 }, withSwap.hs);
+    createCgroup("ctr/c1", { memory: 1 << 25, memorySwap: 1 << 26 }, withSwap.hs, sys);
     expect(read(join(withSwap.leaf, "memory.swap.max"))).toBe(String(1 << 25));
   });
   test("--kernel-memory is refused with a message that says why", () => {
     const { hs } = v2Tree("memory");
-    expect(() => createCgroup("ctr/c1", { kernelMemory: 1 << 26 }, hs)).toThrow("--kernel-memory is not supported on cgroup v2");
+    expect(() => createCgroup("ctr/c1", { kernelMemory: 1 << 26 }, hs, sys)).toThrow("--kernel-memory is not supported on cgroup v2");
   });
   test("a controller the parent does not hand down is named, with the file to fix", () => {
     const { root, hs } = v2Tree("cpu io memory pids", "cpu memory");
-    expect(() => createCgroup("ctr/c1", { pidsLimit: 5 }, hs)).toThrow(`the pids controller is not enabled for ${join(root, "ctr", "c1")} (enable it in ${join(root, "ctr")}/cgroup.subtree_control)`);
+    expect(() => createCgroup("ctr/c1", { pidsLimit: 5 }, hs, sys)).toThrow(`the pids controller is not enabled for ${join(root, "ctr", "c1")} (enable it in ${join(root, "ctr")}/cgroup.subtree_control)`);
   });
   test("a controller the host lacks altogether", () => {
     const { hs } = v2Tree("cpu memory");
-    expect(() => createCgroup("ctr/c1", { blkioWeight: 100 }, hs)).toThrow("this host has no cgroup controller for the block I/O limit");
+    expect(() => createCgroup("ctr/c1", { blkioWeight: 100 }, hs, sys)).toThrow("this host has no cgroup controller for the block I/O limit");
   });
   test("the freezer is core (cgroup.freeze), the OOM counter memory.events", () => {
     const { hs, leaf } = v2Tree("memory");
@@ -107,7 +114,7 @@ describe("v1 and hybrid", () => {
     // the kernel makes cpuset.cpus empty in a new v1 cpuset cgroup: our copy fills it
     mkdirSync(join(top, "cpuset", "ctr", "c1"), { recursive: true });
     for (const d of ["ctr", "ctr/c1"]) for (const f of ["cpuset.cpus", "cpuset.mems"]) writeFileSync(join(top, "cpuset", d, f), "");
-    const ref = createCgroup("ctr/c1", { memory: 1 << 25, cpus: 1.5 }, hs);
+    const ref = createCgroup("ctr/c1", { memory: 1 << 25, cpus: 1.5 }, hs, sys);
     expect(ref.paths).toEqual(["cpu,cpuacct", "memory", "freezer", "cpuset", "unified"].map((c) => join(top, c, "ctr", "c1")));
     expect(read(join(top, "memory/ctr/c1/memory.limit_in_bytes"))).toBe(String(1 << 25));
     expect(read(join(top, "cpu,cpuacct/ctr/c1/cpu.cfs_quota_us"))).toBe("150000");
@@ -118,13 +125,13 @@ describe("v1 and hybrid", () => {
   });
   test("a limit without its controller is refused", () => {
     const { hs } = hybrid();
-    expect(() => createCgroup("ctr/c2", { pidsLimit: 3 }, hs)).toThrow("no cgroup controller for the pids limit");
+    expect(() => createCgroup("ctr/c2", { pidsLimit: 3 }, hs, sys)).toThrow("no cgroup controller for the pids limit");
   });
   test("--cgroup-parent: parents ctr made go with the container, the user's own stay", () => {
     const { top, hs } = hybrid();
     const own = hs.filter((h) => h.controllers[0] !== "cpuset"); // no cpuset files to fake
     for (const h of own) mkdirSync(join(h.mount, "theirs"));
-    const ref = createCgroup("theirs/made/by/ctr/c3", {}, own);
+    const ref = createCgroup("theirs/made/by/ctr/c3", {}, own, sys);
     expect(ref.created).toContain(join(top, "memory", "theirs", "made"));
     expect(ref.created).not.toContain(join(top, "memory", "theirs"));
     removeCgroup(ref, own);
@@ -136,8 +143,8 @@ describe("v1 and hybrid", () => {
   test("the default parent goes once empty, not while another container is in it", () => {
     const { hs } = hybrid();
     const own = hs.filter((h) => h.controllers[0] !== "cpuset");
-    const a = createCgroup("ctr/a", {}, own);
-    const b = createCgroup("ctr/b", {}, own);
+    const a = createCgroup("ctr/a", {}, own, sys);
+    const b = createCgroup("ctr/b", {}, own, sys);
     expect(a.created).toEqual([]);
     removeCgroup(a, own);
     expect(existsSync(join(own[0]!.mount, "ctr", "b"))).toBe(true);
@@ -146,8 +153,8 @@ describe("v1 and hybrid", () => {
   });
   test("a path cannot climb out of the hierarchy", () => {
     const { hs } = hybrid();
-    expect(() => createCgroup("../../etc/x", {}, hs)).toThrow(CgroupError);
-    expect(() => createCgroup("a/./b", {}, hs)).toThrow("without . or ..");
+    expect(() => createCgroup("../../etc/x", {}, hs, sys)).toThrow(CgroupError);
+    expect(() => createCgroup("a/./b", {}, hs, sys)).toThrow("without . or ..");
   });
 });
 

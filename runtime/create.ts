@@ -18,6 +18,7 @@ import { seccompProgram } from "./process/seccomp-cache.ts";
 import { resolveUser, UserError } from "./process/user.ts";
 import { removeContainer } from "./remove.ts";
 import { cgroupMounts } from "./rootfs/cgroupfs.ts";
+import { ociFsLayout } from "./rootfs/oci.ts";
 import { resolveInRoot } from "./rootfs/resolve.ts";
 import { mkfifo } from "./sys/libc.ts";
 import { trace } from "./trace.ts";
@@ -109,7 +110,8 @@ function checkMounts(spec: ContainerSpec): void {
 }
 
 function processEnv(spec: ContainerSpec, hostname: string, home: string): string[] {
-  const env: Record<string, string> = { PATH: DEFAULT_PATH, HOSTNAME: hostname };
+  // an OCI config.json's env is taken as given, as runc does (HOME is still added)
+  const env: Record<string, string> = spec.oci?.exactEnv ? {} : { PATH: DEFAULT_PATH, HOSTNAME: hostname };
   if (spec.tty) env.TERM = "xterm";
   Object.assign(env, spec.env);
   if (!("HOME" in spec.env)) env.HOME = home;
@@ -150,7 +152,7 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   const name = spec.name ?? randomName();
   const hostname = spec.hostname ?? id.slice(0, 12);
   const dir = containerDir(id);
-  const cgroupRel = join(spec.cgroupParent ?? DEFAULT_PARENT, id);
+  const cgroupRel = spec.oci?.cgroupsPath?.replace(/^\/+/, "") || join(spec.cgroupParent ?? DEFAULT_PARENT, id);
   const record: ContainerRecord = {
     id,
     name,
@@ -186,6 +188,10 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     idMap: spec.namespaces.user?.mode === "private" ? mapText(remapRanges(spec.usernsRemap ?? "default")) : undefined,
     cgroupMounts: cgroupMounts(hierarchies),
   };
+  if (spec.oci) {
+    const own = (k: NamespaceKind) => namespaces.some((n) => n.kind === k && n.how !== "host");
+    input.fs = ociFsLayout(spec.oci, { ownNetns: own("net"), userns: own("user"), cgroupMounts: input.cgroupMounts ?? [] });
+  }
   return { record, input, cgroupRel, hierarchies };
 }
 

@@ -7,7 +7,7 @@ import type { Step } from "./plan-wire.ts";
 import type { ResolvedUser } from "./process/user.ts";
 import {
   type DefaultMount,
-  DEFAULT_DEVICES, DEFAULT_MOUNTS, DEV_SYMLINKS, MASKED_PATHS, MS, READONLY_PATHS, RLIMITS, SYSFS,
+  type DeviceNode, DEFAULT_DEVICES, DEFAULT_MOUNTS, DEV_SYMLINKS, MASKED_PATHS, MS, READONLY_PATHS, RLIMITS, SYSFS,
 } from "./rootfs/defaults.ts";
 
 /** How each namespace is obtained, decided before planning. */
@@ -38,6 +38,17 @@ export interface RunInput {
   files?: { source: string; target: string }[];
   /** /sys/fs/cgroup's mounts for this host's layout (rootfs/cgroupfs.ts) */
   cgroupMounts?: DefaultMount[];
+  /** a filesystem set-up given whole (an OCI bundle's, rootfs/oci.ts): used instead of Docker's default mounts, masks and spec.mounts */
+  fs?: FsLayout;
+}
+
+export interface FsLayout {
+  mounts: (DefaultMount & { create: "dir" | "file" })[];
+  masked: string[];
+  readonly: string[];
+  /** mount(NULL, "/", ...) flags for the container's mount tree */
+  propagation: number;
+  devices: DeviceNode[];
 }
 
 export interface ExecInput {
@@ -98,21 +109,24 @@ export function buildRunPlan(i: RunInput): Step[] {
   }
   // joined to its cgroup by now, so a new cgroup namespace is rooted there
   if (ns("cgroup") === "new") steps.push({ op: "UNSHARE", args: [String(CLONE.NEWCGROUP)] });
-  steps.push({ op: "PROPAGATION", args: [String(MS.SLAVE | MS.REC)] });
+  steps.push({ op: "PROPAGATION", args: [String(i.fs?.propagation ?? MS.SLAVE | MS.REC)] });
   steps.push({ op: "ROOTFS", args: [i.rootfs] });
   const mount = (source: string, target: string, fstype: string, flags: number, data: string, create: string) =>
     steps.push({ op: "MOUNT", args: [source, target, fstype, String(flags), data, create] });
-  for (const m of DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
+  for (const m of i.fs?.mounts ?? []) mount(m.source, m.target, m.fstype, m.flags, m.data, m.create);
+  for (const m of i.fs ? [] : DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
   // a new sysfs shows the container's own network devices (a new netns, or a
   // joined one: net/'s or another container's); on the host's netns (or with a
   // user namespace) the kernel refuses it: bind the host's, read-only
-  if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
-  else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
+  if (!i.fs) {
+    if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
+    else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
+  }
   // the container's own cgroups, read-only; v1 cannot be mounted from a user namespace
-  const cgroupfs = ns("cgroup") === "new" && !i.idMap ? (i.cgroupMounts ?? []) : [];
+  const cgroupfs = ns("cgroup") === "new" && !i.idMap && !i.fs ? (i.cgroupMounts ?? []) : [];
   const rw = (f: number) => (s.security.privileged ? f & ~MS.RDONLY : f);
   for (const m of cgroupfs) mount(m.source, m.target, m.fstype, rw(m.flags), m.data, "dir");
-  for (const d of DEFAULT_DEVICES) {
+  for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? [])]) {
     // in a user namespace mknod is not allowed: bind the host's node instead
     if (i.idMap) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
     else steps.push({ op: "MKNOD", args: [d.path, d.type, String(d.major), String(d.minor), String(d.mode), "0", "0"] });
@@ -122,7 +136,7 @@ export function buildRunPlan(i: RunInput): Step[] {
     // a volume the user mounts on the same path wins, as with Docker
     if (!s.mounts.some((m) => m.target === f.target)) mount(f.source, f.target, "", MS.BIND | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "file");
   }
-  for (const m of s.mounts) {
+  for (const m of i.fs ? [] : s.mounts) {
     if (m.type === "tmpfs") {
       const opts = m.options.filter((o) => !["ro", "rw", "nosuid", "nodev", "noexec"].includes(o));
       mount("tmpfs", m.target, "tmpfs", MS.NOSUID | MS.NODEV | (m.readonly ? MS.RDONLY : 0) | optFlags(m.options), opts.join(","), "dir");
@@ -139,7 +153,10 @@ export function buildRunPlan(i: RunInput): Step[] {
   }
   if (ns("net") === "new") steps.push({ op: "LO_UP", args: [] });
   for (const [k, v] of Object.entries(s.sysctls)) steps.push({ op: "SYSCTL", args: [k.replaceAll(".", "/"), v] });
-  if (!s.security.privileged) {
+  if (i.fs) {
+    for (const p of i.fs.masked) steps.push({ op: "MASK", args: [p] });
+    for (const p of i.fs.readonly) steps.push({ op: "READONLY", args: [p] });
+  } else if (!s.security.privileged) {
     for (const p of MASKED_PATHS) steps.push({ op: "MASK", args: [p] });
     for (const p of READONLY_PATHS) steps.push({ op: "READONLY", args: [p] });
     // the tmpfs holding the v1 hierarchies had to be writable for their mount points

@@ -134,6 +134,49 @@ export interface ContainerSpec {
   stopTimeout: number;
   cgroupParent?: string;
   init: boolean;
+  /** set only for a container from an OCI bundle (spec/oci.ts): what config.json says that Docker's flags cannot */
+  oci?: OciExtras;
+}
+
+/** A mount exactly as config.json gives it (runtime-spec config.md#mounts). */
+export interface OciMount {
+  destination: string;
+  type?: string;
+  source?: string;
+  options?: string[];
+}
+
+export interface OciDevice {
+  path: string;
+  type: "c" | "b" | "u" | "p";
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface OciExtras {
+  /** the bundle directory, absolute */
+  bundle: string;
+  /** every mount of the container, in order: replaces Docker's default set and `mounts` */
+  mounts: OciMount[];
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  /** "" = rslave, as runc */
+  rootfsPropagation: string;
+  /** the process environment exactly as given (no PATH or HOSTNAME added) */
+  exactEnv: boolean;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  devices: OciDevice[];
+  /** relative to each hierarchy's root; undefined = ctr's default place */
+  cgroupsPath?: string;
+  annotations: Record<string, string>;
+  /** "containerID:hostID:size" lines */
+  uidMappings: string[];
+  gidMappings: string[];
 }
 
 /** A spec with every field at its Docker default. */

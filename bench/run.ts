@@ -12,10 +12,11 @@ import { buildRootfs } from "../tests/fixtures/rootfs.ts";
 import { burstBench } from "./burst.ts";
 import { density } from "./density.ts";
 import { exec } from "./exec.ts";
+import { network } from "./network.ts";
 import { type Ctx, type Row, type Stats, have, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
 
-const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density };
+const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network };
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -12,11 +12,12 @@ import { buildRootfs } from "../tests/fixtures/rootfs.ts";
 import { burstBench } from "./burst.ts";
 import { density } from "./density.ts";
 import { exec } from "./exec.ts";
+import { images } from "./images.ts";
 import { network } from "./network.ts";
 import { type Ctx, type Row, type Stats, have, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
 
-const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network };
+const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images };
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -68,7 +69,7 @@ const cell = (s: Stats) => `${f1(s.median)} (${f1(s.p10)}-${f1(s.p90)})`;
 const compare = (r: Row, c: Stats, p: Stats) =>
   r.compare === "diff" ? `${c.median - p.median >= 0 ? "+" : ""}${(c.median - p.median).toFixed(1)} ${r.unit}` : `${(c.median / p.median).toFixed(2)}x`;
 function table(rows: Row[], withUnit: boolean): string[] {
-  const head = withUnit ? "| benchmark | unit | ctr | peer | peer result | ctr vs peer |" : "| benchmark | ctr | peer | peer result | ctr vs peer |";
+  const head = `| benchmark |${withUnit ? " unit |" : ""} runs | ctr | peer | peer result | ctr vs peer |`;
   const lines = [head, head.replace(/[^|]+/g, " --- ")];
   for (const r of rows) {
     const c = r.stats.ctr!;
@@ -76,7 +77,7 @@ function table(rows: Row[], withUnit: boolean): string[] {
     const unit = `${r.unit} (${r.better} is better)`;
     for (const [i, p] of (peers.length ? peers : ["-"]).entries()) {
       const ps = r.stats[p];
-      const cells = [i ? "" : r.name, ...(withUnit ? [i ? "" : unit] : []), i ? "" : cell(c), p, ps ? cell(ps) : "-", ps ? compare(r, c, ps) : "-"];
+      const cells = [i ? "" : r.name, ...(withUnit ? [i ? "" : unit] : []), i ? "" : String(c.runs), i ? "" : cell(c), p, ps ? cell(ps) : "-", ps ? compare(r, c, ps) : "-"];
       lines.push(`| ${cells.join(" | ")} |`);
     }
   }
@@ -84,7 +85,7 @@ function table(rows: Row[], withUnit: boolean): string[] {
 }
 const latency = results.filter((r) => r.unit === "ms");
 const other = results.filter((r) => r.unit !== "ms");
-console.log(`\n${ctx.runs} runs each after ${ctx.warmup} warm-up, interleaved; median (p10-p90)\n`);
+console.log(`\nctr and its peers interleaved, warm-up first; median (p10-p90) over runs (rounds, or containers for density)\n`);
 if (latency.length) console.log(`Latency, ms (lower is better):\n\n${table(latency, false).join("\n")}\n`);
 if (other.length) console.log(`Rate, throughput, memory:\n\n${table(other, true).join("\n")}\n`);
 for (const n of ctx.notes) console.log(`- ${n}`);

@@ -46,6 +46,8 @@ const ctx: Ctx = {
   notes: [],
 };
 
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+const loadBefore = loadavg();
 const results: (Row & { seconds: number })[] = [];
 const t0 = performance.now();
 try {
@@ -89,13 +91,15 @@ console.log(`\nctr and its peers interleaved, warm-up first; median (p10-p90) ov
 if (latency.length) console.log(`Latency, ms (lower is better):\n\n${table(latency, false).join("\n")}\n`);
 if (other.length) console.log(`Rate, throughput, memory:\n\n${table(other, true).join("\n")}\n`);
 for (const n of ctx.notes) console.log(`- ${n}`);
-console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${loadBefore} before, ${loadavg()} after (other work on the host skews every figure)`);
 
 const machine = {
   kernel: readFileSync("/proc/sys/kernel/osrelease", "utf8").trim(),
   cpu: cpus()[0]?.model ?? "unknown",
   cores: cpus().length,
   cgroupMode: detectMode(),
+  loadavgBefore: loadBefore,
+  loadavgAfter: loadavg(),
 };
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 const out = join(import.meta.dir, "results", `${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);

@@ -32,6 +32,13 @@ export const VERBS: Record<string, VerbEntry> = {
   spec: { summary: "Check container definition files (spec validate FILE)", load: () => import("./spec.ts"), errorCode: 1 },
   network: { summary: "Manage networks (create, ls, inspect, rm, connect, disconnect)", load: () => import("./network.ts"), errorCode: 1 },
   "port-proxy": { summary: "(internal) Forward a container's published ports; started by run", load: () => import("./port-proxy.ts"), errorCode: 1 },
+  image: { summary: "Manage images (ls, inspect, import, load, save, rm, tag, prune)", load: () => import("./image.ts"), errorCode: 1 },
+  images: { summary: "List images", load: () => import("./image.ts").then((m) => ({ default: m.alias("ls") })), errorCode: 1 },
+  rmi: { summary: "Remove one or more images", load: () => import("./image.ts").then((m) => ({ default: m.alias("rm") })), errorCode: 1 },
+  tag: { summary: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE", load: () => import("./image.ts").then((m) => ({ default: m.alias("tag") })), errorCode: 1 },
+  load: { summary: "Load an image from a docker save archive or an OCI layout", load: () => import("./image.ts").then((m) => ({ default: m.alias("load") })), errorCode: 1 },
+  save: { summary: "Save images to an OCI layout tar", load: () => import("./image.ts").then((m) => ({ default: m.alias("save") })), errorCode: 1 },
+  import: { summary: "Import a rootfs tarball as an image", load: () => import("./image.ts").then((m) => ({ default: m.alias("import") })), errorCode: 1 },
   debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },
   version: { summary: "Show the version and the kernel features detected", load: () => import("./version.ts"), errorCode: 1 },
 };

@@ -201,7 +201,7 @@ export function writeTar(entries: Iterable<WriteEntry>): Uint8Array {
 
 /** Gzip, zstd or plain: by the magic bytes, as layers and archives come. */
 export function decompress(b: Uint8Array): Uint8Array {
-  if (b[0] === 0x1f && b[1] === 0x8b) return Bun.gunzipSync(b);
-  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return Bun.zstdDecompressSync(b as Uint8Array<ArrayBuffer>);
+  if (b[0] === 0x1f && b[1] === 0x8b) return Bun.gunzipSync(b as unknown as Uint8Array<ArrayBuffer>);
+  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return Bun.zstdDecompressSync(b as unknown as Uint8Array<ArrayBuffer>);
   return b;
 }

@@ -27,6 +27,8 @@ export interface ContainerRecord {
   monitorStart?: number;
   /** set once `start` ran for a created container, or at `run` */
   started?: boolean;
+  /** run from an image: its id and the name given; rootfs is then an overlay ctr mounted (image/overlay.ts) */
+  image?: { id: string; name: string };
 }
 
 export interface InitState {

@@ -1,0 +1,259 @@
+// ctr image ls|inspect|import|load|save|rm|tag|prune, and Docker's
+// top-level spellings (images, rmi, tag, load, save, import) through `alias`.
+import { readFileSync, writeFileSync } from "node:fs";
+import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
+import { collectGarbage, findImage, getBlob, ImageError, type ImageRecord, loadConfig, loadManifest, readIndex, tagsOf, updateIndex } from "../image/store.ts";
+import { familiar, splitRepoTag } from "../image/reference.ts";
+import { listIds, loadRecord } from "../runtime/state/record.ts";
+import { type Verb, out, usage, write } from "./_shared.ts";
+import { expandEscapes, renderTemplate } from "./_template.ts";
+import { ago, table } from "./_view.ts";
+
+const HELP = `Usage:  ctr image COMMAND
+
+Manage images
+
+Commands:
+  ls          [-a] [-q] [--no-trunc] [REPOSITORY[:TAG]]   List images (also: ctr images)
+  inspect     [-f FORMAT] IMAGE...                         Display detailed information on images
+  import      FILE [REPOSITORY[:TAG]]                      A rootfs tarball as a one-layer image (also: ctr import)
+  load        -i FILE                                      docker save archive or OCI layout, dir or tar (also: ctr load)
+  save        -o FILE IMAGE...                             As an OCI layout tar (also: ctr save)
+  rm          [-f] IMAGE...                                Remove images (also: ctr rmi)
+  tag         SOURCE TARGET                                Add a name (also: ctr tag)
+  prune       [-a] [-f]                                    Remove dangling images (-a: every unused one)
+
+Example:
+  ctr image load -i busybox.tar && ctr run --rm --net none busybox echo hi`;
+
+function parse(args: string[], values: string[], bools: string[]): { v: Record<string, string>; b: Set<string>; pos: string[] } {
+  const v: Record<string, string> = {};
+  const b = new Set<string>();
+  const pos: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("-") || a === "-") {
+      pos.push(a);
+      continue;
+    }
+    const [k, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    if (values.includes(k)) v[k] = inline ?? args[++i] ?? usage(`flag needs an argument: ${k}`);
+    else if (bools.includes(k)) b.add(k);
+    else if (k === "--help") {
+      out(HELP);
+      process.exit(0);
+    } else usage(`unknown flag: ${k}`);
+  }
+  return { v, b, pos };
+}
+
+const shortId = (id: string) => id.slice(7, 19);
+
+function human(n: number): string {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)}${units[i]}`;
+}
+
+/** Containers (any state) made from this image id. */
+function usersOf(id: string): string[] {
+  return listIds().filter((c) => loadRecord(c)?.image?.id === id);
+}
+
+function find(ref: string): ImageRecord {
+  const rec = findImage(ref);
+  if (!rec) throw new ImageError(`No such image: ${ref}`, 1);
+  return rec;
+}
+
+/** Removes one name or a whole image; what Docker prints, line by line. */
+async function removeOne(ref: string, force: boolean): Promise<string[]> {
+  const rec = find(ref);
+  const lines: string[] = [];
+  let byName: string | undefined;
+  try {
+    const n = fullName(ref);
+    if (readIndex().tags[n] === rec.id) byName = n;
+  } catch {}
+  const tags = tagsOf(rec.id);
+  // one of several names: only that name goes
+  if (byName && tags.length > 1) {
+    await updateIndex((ix) => delete ix.tags[byName]);
+    return [`Untagged: ${familiar(byName)}`];
+  }
+  if (!byName && tags.length > 1 && !force) throw new ImageError(`conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is referenced in multiple repositories`, 1);
+  const users = usersOf(rec.id);
+  if (users.length) throw new ImageError(`conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]!.slice(0, 12)} is using its referenced image ${shortId(rec.id)}`, 1);
+  await updateIndex((ix) => {
+    for (const t of tagsOf(rec.id, ix)) {
+      delete ix.tags[t];
+      lines.push(`Untagged: ${familiar(t)}`);
+    }
+    delete ix.images[rec.id];
+    lines.push(`Deleted: ${rec.id}`);
+    collectGarbage(ix);
+  });
+  return lines;
+}
+
+function inspectView(rec: ImageRecord) {
+  const c = loadConfig(rec);
+  const m = loadManifest(rec.manifest);
+  const tags = tagsOf(rec.id);
+  return {
+    Id: rec.id,
+    RepoTags: tags.map(familiar),
+    RepoDigests: [],
+    Created: c.created ?? rec.created,
+    Author: c.author ?? "",
+    Config: { ...c.config, Env: c.config?.Env ?? [], Cmd: c.config?.Cmd ?? null, Entrypoint: c.config?.Entrypoint ?? null, WorkingDir: c.config?.WorkingDir ?? "", User: c.config?.User ?? "", Labels: c.config?.Labels ?? null },
+    Architecture: c.architecture,
+    Os: c.os,
+    Size: rec.size,
+    RootFS: { Type: "layers", Layers: c.rootfs.diff_ids },
+    Metadata: { LastTagTime: rec.added },
+    Descriptor: { mediaType: m.mediaType, digest: rec.manifest, size: getBlob(rec.manifest).length },
+  };
+}
+
+const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
+  async ls(args) {
+    const { b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
+    const ix = readIndex();
+    let only: string | undefined;
+    if (pos[0]) only = pos[0].includes(":") ? fullName(pos[0]) : fullName(pos[0]).replace(/:latest$/, ":");
+    const rows: { repo: string; tag: string; rec: ImageRecord }[] = [];
+    for (const rec of Object.values(ix.images)) {
+      const tags = tagsOf(rec.id, ix);
+      if (tags.length === 0 && !only) rows.push({ repo: "<none>", tag: "<none>", rec });
+      for (const t of tags) {
+        if (only && !(only.endsWith(":") ? t.startsWith(only) : t === only)) continue;
+        const [repo, tag] = splitRepoTag(t);
+        rows.push({ repo, tag, rec });
+      }
+    }
+    rows.sort((x, y) => y.rec.created.localeCompare(x.rec.created) || x.repo.localeCompare(y.repo));
+    const id = (r: ImageRecord) => (b.has("--no-trunc") ? r.id : shortId(r.id));
+    if (b.has("-q") || b.has("--quiet")) {
+      out([...new Set(rows.map((r) => id(r.rec)))].join("\n"));
+      return;
+    }
+    out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.rec), `${ago(r.rec.created)} ago`, human(r.rec.size)])));
+  },
+
+  async inspect(args) {
+    const { v, pos } = parse(args, ["-f", "--format", "--type"], []);
+    if (pos.length === 0) usage(`"image inspect" requires at least 1 argument.`);
+    const views: unknown[] = [];
+    let failed = 0;
+    for (const ref of pos) {
+      try {
+        views.push(inspectView(find(ref)));
+      } catch (e) {
+        write(2, `Error: ${(e as Error).message}\n`);
+        failed++;
+      }
+    }
+    const fmt = v["-f"] ?? v["--format"];
+    if (fmt) for (const x of views) out(renderTemplate(expandEscapes(fmt), x));
+    else out(JSON.stringify(views, null, 4));
+    return failed ? 1 : 0;
+  },
+
+  async import(args) {
+    const { pos } = parse(args, ["-c", "--change", "-m", "--message"], []);
+    if (pos.length < 1 || pos.length > 2) usage(`"import" requires 1 or 2 arguments: FILE [REPOSITORY[:TAG]]`);
+    let bytes: Uint8Array;
+    try {
+      bytes = pos[0] === "-" ? new Uint8Array(await Bun.stdin.arrayBuffer()) : readFileSync(pos[0]!);
+    } catch {
+      throw new ImageError(`open ${pos[0]}: no such file or directory`, 1);
+    }
+    const rec = await importRootfs(bytes, pos[1]);
+    out(rec.id);
+  },
+
+  async load(args) {
+    const { v, b } = parse(args, ["-i", "--input"], ["-q", "--quiet"]);
+    const file = v["-i"] ?? v["--input"] ?? usage("load: give the archive with -i FILE (reading stdin is not supported yet)");
+    for (const l of await loadArchive(file)) {
+      if (b.has("-q")) continue;
+      if (l.names.length === 0) out(`Loaded image ID: ${l.id}`);
+      for (const n of l.names) out(`Loaded image: ${familiar(n)}`);
+    }
+  },
+
+  async save(args) {
+    const { v, pos } = parse(args, ["-o", "--output"], []);
+    const file = v["-o"] ?? v["--output"] ?? usage("save: give the output file with -o FILE (writing to stdout is not supported yet)");
+    if (pos.length === 0) usage(`"save" requires at least 1 argument.`);
+    writeFileSync(file, saveArchive(resolveForSave(pos, findImage)));
+  },
+
+  async rm(args) {
+    const { b, pos } = parse(args, [], ["-f", "--force", "--no-prune"]);
+    if (pos.length === 0) usage(`"rmi" requires at least 1 argument.`);
+    let failed = 0;
+    for (const ref of pos) {
+      try {
+        for (const l of await removeOne(ref, b.has("-f") || b.has("--force"))) out(l);
+      } catch (e) {
+        write(2, `Error response from daemon: ${(e as Error).message}\n`);
+        failed++;
+      }
+    }
+    return failed ? 1 : 0;
+  },
+
+  async tag(args) {
+    const { pos } = parse(args, [], []);
+    if (pos.length !== 2) usage(`"tag" requires exactly 2 arguments: SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`);
+    const rec = find(pos[0]!);
+    const name = fullName(pos[1]!);
+    await updateIndex((ix) => (ix.tags[name] = rec.id));
+  },
+
+  async prune(args) {
+    const { b } = parse(args, ["--filter"], ["-a", "--all", "-f", "--force"]);
+    const all = b.has("-a") || b.has("--all");
+    const used = new Set(listIds().map((c) => loadRecord(c)?.image?.id).filter(Boolean));
+    const lines: string[] = [];
+    let reclaimed = 0;
+    await updateIndex((ix) => {
+      for (const rec of Object.values(ix.images)) {
+        const tags = tagsOf(rec.id, ix);
+        if (used.has(rec.id) || (tags.length && !all)) continue;
+        for (const t of tags) {
+          delete ix.tags[t];
+          lines.push(`untagged: ${familiar(t)}`);
+        }
+        delete ix.images[rec.id];
+        lines.push(`deleted: ${rec.id}`);
+        reclaimed += rec.size;
+      }
+      collectGarbage(ix);
+    });
+    if (lines.length) out(`Deleted Images:\n${lines.join("\n")}\n`);
+    out(`Total reclaimed space: ${human(reclaimed)}`);
+  },
+};
+
+const image: Verb = async (args) => {
+  const [sub, ...rest] = args;
+  if (!sub || sub === "--help") {
+    out(HELP);
+    return sub ? 0 : 1;
+  }
+  const name = sub === "list" ? "ls" : sub === "remove" || sub === "rmi" ? "rm" : sub;
+  const fn = SUB[name];
+  if (!fn) usage(`unknown image command: ${sub}`);
+  return fn(rest);
+};
+export default image;
+
+/** Docker's top-level spellings: `ctr images` is `ctr image ls`, and so on. */
+export const alias = (sub: string): Verb => (args) => SUB[sub]!(args);

@@ -1,0 +1,133 @@
+// Images: import, load (docker save and OCI layouts), save, tag, rmi, prune,
+// with test images built from the busybox fixture by ctr's own tar writer.
+import { describe, expect, test } from "bun:test";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeTar } from "../../image/tar.ts";
+import { dockerSave, gz, imageOf, ociLayout, rootfsEntries } from "../fixtures/image.ts";
+import { ROOTFS, testRoot } from "./harness.ts";
+
+const { root, ctr } = testRoot("image");
+const work = join(root, "work");
+mkdirSync(work, { recursive: true });
+const data = join(root, "data");
+const enc = new TextEncoder();
+
+const base = gz(writeTar(rootfsEntries(ROOTFS, ["data", "host", "proc", "sys", "dev"])));
+// a second layer: a file added, one removed by a whiteout, /tmp made opaque
+const top = gz(writeTar([
+  { name: "etc", type: "dir" },
+  { name: "etc/app.conf", type: "file", data: enc.encode("layer2\n") },
+  { name: "etc/.wh.group", type: "file" },
+  { name: "tmp", type: "dir", mode: 0o1777 },
+  { name: "tmp/.wh..wh..opq", type: "file" },
+]));
+const app = imageOf([base, top], { Cmd: ["cat", "/etc/app.conf"], Env: ["PATH=/bin:/usr/bin", "GREETING=hi"], WorkingDir: "/tmp", Labels: { a: "b" } });
+
+const ok = (args: string[]) => {
+  const r = ctr(args);
+  if (r.code !== 0) throw new Error(`ctr ${args.join(" ")}: ${r.code} ${r.stderr}`);
+  return r.stdout;
+};
+
+describe("image store", () => {
+  test("import a rootfs tar; images lists it by Docker's short name", () => {
+    const tarPath = join(work, "rootfs.tar");
+    writeFileSync(tarPath, writeTar(rootfsEntries(ROOTFS, ["data", "host"])));
+    const id = ok(["import", tarPath, "busybox"]).trim();
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const ls = ok(["images"]);
+    expect(ls).toMatch(new RegExp(`^busybox\\s+latest\\s+${id.slice(7, 19)}\\s`, "m"));
+    expect(ok(["image", "inspect", "-f", "{{.Id}} {{.Os}}", "busybox"]).trim()).toBe(`${id} linux`);
+    expect(ok(["image", "inspect", "-f", "{{.Id}}", "docker.io/library/busybox:latest"]).trim()).toBe(id);
+  });
+
+  test("load a docker save archive: layers unpacked for overlay (whiteout, opaque dir)", () => {
+    const p = join(work, "app.tar");
+    writeFileSync(p, dockerSave(app, ["app:1"]));
+    expect(ok(["load", "-i", p]).trim()).toBe("Loaded image: app:1");
+    const cfg = JSON.parse(ok(["image", "inspect", "app:1"]))[0];
+    expect(cfg.Config.Cmd).toEqual(["cat", "/etc/app.conf"]);
+    expect(cfg.RootFS.Layers.length).toBe(2);
+    const l2 = join(data, "layers", cfg.RootFS.Layers[1].slice(7));
+    expect(lstatSync(join(l2, "etc/group")).isCharacterDevice()).toBe(true);
+    expect(readFileSync(join(l2, "etc/app.conf"), "utf8")).toBe("layer2\n");
+  });
+
+  test("OCI layout: load -> save -> rmi -> load gives the same image id", () => {
+    const dir = join(work, "oci");
+    ociLayout(dir, app, "docker.io/library/oci-app:2");
+    expect(ok(["image", "load", "-i", dir]).trim()).toBe("Loaded image: oci-app:2");
+    const id = ok(["image", "inspect", "-f", "{{.Id}}", "oci-app:2"]).trim();
+    const out = join(work, "saved.tar");
+    ok(["save", "-o", out, "oci-app:2"]);
+    ok(["rmi", "oci-app:2"]);
+    expect(ctr(["image", "inspect", "oci-app:2"]).code).toBe(1);
+    expect(ok(["load", "-i", out]).trim()).toBe("Loaded image: oci-app:2");
+    expect(ok(["image", "inspect", "-f", "{{.Id}}", "oci-app:2"]).trim()).toBe(id);
+  });
+
+  test("tag adds a name; rmi of one name only untags; by id it needs -f", () => {
+    ok(["tag", "app:1", "localhost:5000/app:v1"]);
+    const id = ok(["image", "inspect", "-f", "{{.Id}}", "app:1"]).trim();
+    expect(ok(["image", "inspect", "-f", "{{.Id}}", "localhost:5000/app:v1"]).trim()).toBe(id);
+    const r = ctr(["rmi", id.slice(7, 19)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("must be forced");
+    expect(ok(["rmi", "localhost:5000/app:v1"]).trim()).toBe("Untagged: localhost:5000/app:v1");
+    expect(ok(["image", "inspect", "-f", "{{.Id}}", "app:1"]).trim()).toBe(id);
+  });
+
+  test("prune removes dangling images and their blobs and layers", () => {
+    const p = join(work, "dangling.tar");
+    writeFileSync(p, writeTar([{ name: "only", type: "file", data: enc.encode("x") }]));
+    const id = ok(["import", p]).trim();
+    expect(ok(["images"])).toContain("<none>");
+    expect(existsSync(join(data, "blobs/sha256", id.slice(7)))).toBe(true);
+    const pr = ok(["image", "prune", "-f"]);
+    expect(pr).toContain(`deleted: ${id}`);
+    expect(ok(["images"])).not.toContain("<none>");
+    expect(existsSync(join(data, "blobs/sha256", id.slice(7)))).toBe(false);
+    expect(ok(["image", "inspect", "-f", "{{.Id}}", "busybox"])).toMatch(/^sha256:/);
+  });
+
+  test("a blob whose digest does not match is refused and not stored", () => {
+    const dir = join(work, "tampered");
+    const evil = imageOf([gz(writeTar([{ name: "f", type: "file", data: enc.encode("good") }]))]);
+    const m = ociLayout(dir, evil, "tampered:1");
+    const manifest = JSON.parse(readFileSync(join(dir, "blobs/sha256", m.slice(7)), "utf8"));
+    const layer = join(dir, "blobs/sha256", manifest.layers[0].digest.slice(7));
+    const bad = gz(writeTar([{ name: "f", type: "file", data: enc.encode("evil") }]));
+    writeFileSync(layer, bad);
+    manifest.layers[0].size = bad.length; // size agrees; only the digest can tell
+    writeFileSync(join(dir, "blobs/sha256", m.slice(7)), JSON.stringify(manifest)); // (manifest digest now wrong too)
+    const before = readdirSync(join(data, "blobs/sha256"));
+    const r = ctr(["load", "-i", dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ctr: blob rejected: digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}; not stored\n$/);
+    expect(readdirSync(join(data, "blobs/sha256"))).toEqual(before);
+    expect(ctr(["image", "inspect", "tampered:1"]).code).toBe(1);
+  });
+
+  test("a hostile layer is rejected in one line; nothing outside it is touched", () => {
+    const victim = join(work, "victim");
+    writeFileSync(victim, "untouched");
+    for (const [i, entries] of [
+      [{ name: "../../../../../../tmp/ctr-hostile-x", type: "file" as const, data: enc.encode("pwned") }],
+      [{ name: "evil", type: "symlink" as const, linkname: work }, { name: "evil/victim", type: "file" as const, data: enc.encode("pwned") }],
+      [{ name: "shadow", type: "hardlink" as const, linkname: victim }],
+    ].entries()) {
+      const p = join(work, `hostile${i}.tar`);
+      writeFileSync(p, dockerSave(imageOf([gz(writeTar(entries))]), [`hostile:${i}`]));
+      const r = ctr(["load", "-i", p]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ctr: layer rejected: .+\n$/);
+      expect(ctr(["image", "inspect", `hostile:${i}`]).code).toBe(1);
+    }
+    expect(readFileSync(victim, "utf8")).toBe("untouched");
+    expect(existsSync("/tmp/ctr-hostile-x")).toBe(false);
+    expect(readdirSync(join(data, "layers")).filter((d) => d.includes("tmp"))).toEqual([]);
+  });
+});
+
+rmSync(join(work, "never"), { force: true });

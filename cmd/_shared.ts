@@ -39,6 +39,7 @@ export const VERBS: Record<string, VerbEntry> = {
   load: { summary: "Load an image from a docker save archive or an OCI layout", load: () => import("./image.ts").then((m) => ({ default: m.alias("load") })), errorCode: 1 },
   save: { summary: "Save images to an OCI layout tar", load: () => import("./image.ts").then((m) => ({ default: m.alias("save") })), errorCode: 1 },
   import: { summary: "Import a rootfs tarball as an image", load: () => import("./image.ts").then((m) => ({ default: m.alias("import") })), errorCode: 1 },
+  oci: { summary: "runc's OCI runtime commands (create, start, state, kill, delete...) for containerd and Podman", load: () => import("./oci.ts"), errorCode: 1 },
   debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },
   version: { summary: "Show the version and the kernel features detected", load: () => import("./version.ts"), errorCode: 1 },
 };

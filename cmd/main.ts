@@ -1,12 +1,17 @@
 #!/usr/bin/env bun
 // ctr's entry point: global flags, then one verb, each in its own file and
 // loaded only when used (start-up time is part of every `ctr run`).
+import { readFileSync } from "node:fs";
 import { exitNow } from "../runtime/sys/libc.ts";
 import { trace } from "../runtime/trace.ts";
 import { fail, globalHelp, parseGlobals, VERBS, write } from "./_shared.ts";
 
 async function main(argv: string[]): Promise<number> {
   trace("main");
+  // under runc's name (or --runc-compat) ctr speaks runc's command line: containerd and Podman call it so
+  if (argv[0] === "--runc-compat" || invokedAsRunc()) {
+    return (await import("./oci.ts")).default(argv);
+  }
   let rest: string[];
   try {
     rest = parseGlobals(argv).rest;
@@ -31,6 +36,14 @@ async function main(argv: string[]): Promise<number> {
     return typeof code === "number" ? code : 0;
   } catch (e) {
     return fail(e, entry.errorCode);
+  }
+}
+
+function invokedAsRunc(): boolean {
+  try {
+    return (readFileSync("/proc/self/cmdline", "utf8").split("\0")[0] ?? "").split("/").pop() === "runc";
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,184 @@
+// The OCI runtime life cycle (runtime-spec runtime.md) over ctr's own
+// containers: an OCI id is the container's name, the bundle's config.json is
+// read into a ContainerSpec (spec/oci.ts) and created like any other
+// container, with the init blocked on exec.fifo until `start`. Errors carry
+// runc's wording, since containerd and Podman match on some of them.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { cgroupPids } from "../cgroup/cgroup.ts";
+import { parseOciConfig } from "../spec/oci.ts";
+import { signalNumber } from "../spec/signals.ts";
+import { createContainer, releaseCreated } from "./create.ts";
+import { EngineError } from "./errors.ts";
+import { pauseContainer, unpauseContainer } from "./lifecycle.ts";
+import { removeContainer, signal } from "./remove.ts";
+import { nameOwner } from "./state/names.ts";
+import { stateRoot } from "./state/paths.ts";
+import { type ContainerRecord, listIds, loadRecord } from "./state/record.ts";
+import { liveState, type Status } from "./state/status.ts";
+
+export const OCI_VERSION = "1.0.2";
+const ID_RE = /^[\w+.-]+$/;
+
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: "creating" | "created" | "running" | "paused" | "stopped";
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+/** ctr's derived status -> the runtime-spec's five */
+const STATUS: Record<Status, OciState["status"]> = {
+  creating: "creating", created: "created", running: "running", paused: "paused",
+  restarting: "running", exited: "stopped", dead: "stopped",
+};
+
+export class OciError extends EngineError {
+  constructor(msg: string) {
+    super(msg, 1);
+  }
+}
+
+export function findOci(id: string): ContainerRecord {
+  const internal = nameOwner(id);
+  const rec = internal ? loadRecord(internal) : undefined;
+  if (!rec || !rec.spec.oci) throw new OciError("container does not exist");
+  return rec;
+}
+
+export function ociState(rec: ContainerRecord): OciState {
+  const live = liveState(rec);
+  const status = STATUS[live.status];
+  const st: OciState = {
+    ociVersion: OCI_VERSION,
+    id: rec.name,
+    pid: status === "stopped" ? 0 : live.pid,
+    status,
+    bundle: rec.spec.oci!.bundle,
+    rootfs: rec.rootfs,
+    created: rec.created,
+    owner: "",
+  };
+  if (Object.keys(rec.spec.oci!.annotations).length) st.annotations = rec.spec.oci!.annotations;
+  return st;
+}
+
+export function listOci(): OciState[] {
+  const out: OciState[] = [];
+  for (const id of listIds()) {
+    const rec = loadRecord(id);
+    if (rec?.spec.oci) out.push(ociState(rec));
+  }
+  return out;
+}
+
+export interface OciCreateOptions {
+  pidFile?: string;
+  consoleSocket?: string;
+  /** warnings about what config.json asks for and ctr does not apply */
+  warn: (msg: string) => void;
+}
+
+export async function ociCreate(id: string, bundleDir: string, opts: OciCreateOptions): Promise<number> {
+  if (!ID_RE.test(id)) throw new OciError(`invalid id format: ${id}`);
+  if (nameOwner(id) && loadRecord(nameOwner(id)!)) throw new OciError(`container with id exists: ${id}`);
+  const bundle = resolve(bundleDir);
+  try {
+    if (!statSync(bundle).isDirectory()) throw new Error();
+  } catch {
+    throw new OciError(`chdir ${bundle}: no such file or directory`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(join(bundle, "config.json"), "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OciError(code === "ENOENT" ? "JSON specification file config.json not found" : `config.json: ${(e as Error).message}`);
+  }
+  const { spec, seccomp, warnings } = parseOciConfig(config, bundle);
+  for (const w of warnings) opts.warn(w);
+  if (spec.oci!.cgroupsPath?.includes(":")) throw new OciError(`cgroupsPath ${spec.oci!.cgroupsPath} is in systemd's slice:prefix:name form; ctr manages cgroupfs directly (run without --systemd-cgroup)`);
+  if (spec.namespaces.user?.mode !== "host") throw new OciError("user namespaces from config.json are not supported yet (linux.namespaces: user)");
+  if (spec.tty && !opts.consoleSocket) throw new OciError("cannot allocate tty if runc will detach without setting console socket");
+  if (opts.consoleSocket) throw new OciError("--console-socket is not supported yet: run with process.terminal false");
+  if (seccomp) spec.security.seccomp = writeProfile(seccomp);
+  spec.name = id;
+  // the runtime's stdio is the container's (containerd and conmon hand pipes here): the monitor holds and relays them
+  spec.interactive = true;
+  spec.detach = true;
+  const c = await createContainer(spec, { attach: true, waitForStart: true });
+  c.executor.release();
+  if (opts.pidFile) {
+    const tmp = `${resolve(opts.pidFile)}.tmp`;
+    writeFileSync(tmp, String(c.pid));
+    renameSync(tmp, resolve(opts.pidFile));
+  }
+  return c.pid;
+}
+
+/** The compiler reads a file; profiles are kept by content under the state root. */
+function writeProfile(profile: Record<string, unknown>): string {
+  const text = JSON.stringify(profile);
+  const dir = join(stateRoot(), "cache");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `oci-seccomp-${new Bun.CryptoHasher("sha256").update(text).digest("hex").slice(0, 32)}.json`);
+  writeFileSync(file, text);
+  return file;
+}
+
+export function ociStart(id: string): void {
+  const rec = findOci(id);
+  const st = ociState(rec).status;
+  if (st === "stopped") throw new OciError("cannot start a container that has stopped");
+  if (st !== "created") throw new OciError(`cannot start an already ${st} container`);
+  releaseCreated(rec);
+}
+
+export function ociKill(id: string, sig: string, all: boolean): void {
+  const rec = findOci(id);
+  const st = ociState(rec);
+  let n: number;
+  try {
+    n = signalNumber(sig);
+  } catch {
+    throw new OciError(`unknown signal "${sig}"`);
+  }
+  if (st.status === "stopped") throw new OciError("container not running");
+  if (all) for (const pid of cgroupPids(rec.cgroup)) signal(pid, n);
+  else signal(st.pid, n);
+}
+
+export async function ociDelete(id: string, force: boolean): Promise<void> {
+  let rec: ContainerRecord;
+  try {
+    rec = findOci(id);
+  } catch (e) {
+    if (force) return;
+    throw e;
+  }
+  const st = ociState(rec).status;
+  if (!force && st !== "stopped" && st !== "created") throw new OciError(`cannot delete container ${id} that is not stopped: ${st}`);
+  await removeContainer(rec.id, { force: true, quiet: true });
+}
+
+export async function ociPause(id: string): Promise<void> {
+  const rec = findOci(id);
+  const st = ociState(rec).status;
+  if (st !== "running") throw new OciError(`container not running`);
+  await pauseContainer(rec);
+}
+
+export async function ociResume(id: string): Promise<void> {
+  const rec = findOci(id);
+  if (ociState(rec).status !== "paused") throw new OciError("container not paused");
+  await unpauseContainer(rec);
+}
+
+export function ociPids(id: string): number[] {
+  return cgroupPids(findOci(id).cgroup);
+}

@@ -1,0 +1,210 @@
+// The OCI life cycle (create, start, state, kill, delete) through `ctr oci`,
+// side by side with runc on the same bundle: the state fields, the exit
+// statuses and the errors must agree. Each runtime gets a root of its own.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { CTR, join, leftoverCgroups, ROOTFS } from "./harness.ts";
+
+const dir = `/tmp/ctr-oci-test-${process.pid}`;
+const roots = { ctr: `/run/ctr-test-oci-${process.pid}`, runc: `${dir}/runc-root` };
+mkdirSync(dir, { recursive: true });
+const RUNC = Bun.which("runc");
+if (!RUNC) throw new Error("runc is missing: apt-get install runc (the OCI tests compare ctr with it)");
+
+/** A bundle from what `runc spec` writes, with the busybox rootfs and no tty. */
+function bundle(name: string, args: string[], edit: (c: any) => void = () => {}): string {
+  const b = join(dir, name);
+  mkdirSync(b, { recursive: true });
+  Bun.spawnSync([RUNC!, "spec"], { cwd: b });
+  const c = JSON.parse(readFileSync(join(b, "config.json"), "utf8"));
+  c.root = { path: ROOTFS, readonly: true };
+  c.process.terminal = false;
+  c.process.args = args;
+  c.annotations = { "org.example.test": "oci" };
+  edit(c);
+  writeFileSync(join(b, "config.json"), JSON.stringify(c, null, 2));
+  return b;
+}
+
+type Runtime = "ctr" | "runc";
+let calls = 0;
+interface R {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+function rt(which: Runtime, args: string[]): R {
+  const argv = which === "ctr" ? [CTR, "oci", "--root", roots.ctr, ...args] : [RUNC!, "--root", roots.runc, ...args];
+  // stdio to files: the container's init keeps what it inherits
+  const out = join(dir, `${which}-${++calls}.out`);
+  const p = Bun.spawnSync(argv, { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
+  return { code: p.exitCode ?? -1, stdout: readFileSync(out, "utf8"), stderr: readFileSync(`${out}.err`, "utf8") };
+}
+const state = (which: Runtime, id: string) => JSON.parse(rt(which, ["state", id]).stdout);
+const msg = (r: R) => /msg="([^"]*)"/.exec(r.stderr)?.[1] ?? r.stderr.trim();
+
+async function until(f: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f() && Date.now() < end) await Bun.sleep(20);
+}
+
+afterAll(() => {
+  for (const which of ["ctr", "runc"] as const) {
+    const ids = rt(which, ["list", "-q"]).stdout.split("\n").filter(Boolean);
+    for (const id of ids) rt(which, ["delete", "--force", id]);
+  }
+  rmSync(roots.ctr, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("create, start, state, kill, delete: ctr as runc", () => {
+  setDefaultTimeout(20000);
+  const b = bundle("life", ["sleep", "100"]);
+  const id = (w: Runtime) => `oci-life-${w}-${process.pid}`;
+
+  test("create: the init waits; state says created, with the pid in --pid-file", () => {
+    for (const w of ["ctr", "runc"] as const) {
+      const pidFile = join(dir, `${w}.pid`);
+      const r = rt(w, ["create", "--bundle", b, "--pid-file", pidFile, id(w)]);
+      expect({ w, code: r.code, err: r.stderr }).toEqual({ w, code: 0, err: "" });
+      const s = state(w, id(w));
+      expect(s.status).toBe("created");
+      expect(s.pid).toBe(Number(readFileSync(pidFile, "utf8")));
+      expect(s.bundle).toBe(b);
+      expect(s.id).toBe(id(w));
+    }
+    const [c, r] = [state("ctr", id("ctr")), state("runc", id("runc"))];
+    expect(Object.keys(c).sort()).toEqual(Object.keys(r).sort());
+    expect(c.rootfs).toBe(r.rootfs);
+    expect(c.ociVersion.split(".")[0]).toBe(r.ociVersion.split(".")[0]);
+    expect(c.annotations).toEqual({ "org.example.test": "oci" });
+    // the init sits in its own namespaces, in both
+    for (const w of ["ctr", "runc"] as const) {
+      const pid = state(w, id(w)).pid;
+      expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").length).toBeGreaterThan(0);
+    }
+  });
+
+  test("start: running, and the process is the bundle's", () => {
+    for (const w of ["ctr", "runc"] as const) {
+      expect(rt(w, ["start", id(w)]).code).toBe(0);
+      const s = state(w, id(w));
+      expect(s.status).toBe("running");
+      expect(readFileSync(`/proc/${s.pid}/cmdline`, "utf8").split("\0")[0]).toBe("sleep");
+    }
+  });
+
+  test("the same errors for start, delete of a running container, and the same list", () => {
+    const errs = (w: Runtime) => [rt(w, ["start", id(w)]), rt(w, ["delete", id(w)])].map((r) => [r.code, msg(r).replace(id(w), "ID")]);
+    expect(errs("ctr")).toEqual(errs("runc"));
+    expect(rt("ctr", ["list", "-q"]).stdout.trim()).toBe(id("ctr"));
+    expect(JSON.parse(rt("ctr", ["list", "--format", "json"]).stdout)[0].status).toBe("running");
+  });
+
+  test("kill: stopped with pid 0; kill and start again fail alike; delete removes it all", async () => {
+    const pidsCgroup = (pid: number) => /^\d+:pids:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, "utf8"))?.[1];
+    const ctrCgroup = pidsCgroup(state("ctr", id("ctr")).pid);
+    for (const w of ["ctr", "runc"] as const) {
+      const pid = state(w, id(w)).pid;
+      expect(rt(w, ["kill", id(w), "KILL"]).code).toBe(0);
+      await until(() => state(w, id(w)).status === "stopped");
+      const s = state(w, id(w));
+      expect({ w, status: s.status, pid: s.pid }).toEqual({ w, status: "stopped", pid: 0 });
+      // ctr's monitor reaps its init (runc's is left to whatever reaper the host has)
+      if (w === "ctr") {
+        await until(() => !existsSync(`/proc/${pid}`));
+        expect(existsSync(`/proc/${pid}`)).toBe(false);
+      }
+    }
+    const errs = (w: Runtime) => [rt(w, ["kill", id(w), "KILL"]), rt(w, ["start", id(w)])].map((r) => [r.code, msg(r)]);
+    expect(errs("ctr")).toEqual(errs("runc"));
+    for (const w of ["ctr", "runc"] as const) expect(rt(w, ["delete", id(w)]).code).toBe(0);
+    expect(rt("ctr", ["list", "-q"]).stdout).toBe("");
+    if (ctrCgroup) expect(existsSync(`/sys/fs/cgroup/pids${ctrCgroup}`)).toBe(false);
+    expect(leftoverCgroups(id("ctr"))).toEqual([]);
+  });
+});
+
+describe("errors, as runc gives them", () => {
+  test("a missing container: state, kill, delete, start exit 1 with 'container does not exist'; delete --force is quiet", () => {
+    for (const cmd of [["state"], ["kill"], ["delete"], ["start"]]) {
+      const [c, r] = [rt("ctr", [...cmd, "nope"]), rt("runc", [...cmd, "nope"])];
+      expect({ cmd, code: c.code, msg: msg(c) }).toEqual({ cmd, code: r.code, msg: msg(r) });
+      expect(msg(c)).toBe("container does not exist");
+    }
+    const [c, r] = [rt("ctr", ["delete", "--force", "nope"]), rt("runc", ["delete", "--force", "nope"])];
+    expect([c.code, c.stderr]).toEqual([r.code, r.stderr]);
+  });
+
+  test("a bundle that is not there, or whose config.json is not JSON: exit 1, nothing left", () => {
+    const bad = join(dir, "bad");
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, "config.json"), "{");
+    for (const b of [join(dir, "missing"), bad]) {
+      const [c, r] = [rt("ctr", ["create", "--bundle", b, "bad1"]), rt("runc", ["create", "--bundle", b, "bad1"])];
+      expect({ b, code: c.code }).toEqual({ b, code: r.code });
+      expect(c.code).toBe(1);
+      expect(msg(c).length).toBeGreaterThan(0);
+    }
+    expect(msg(rt("ctr", ["create", "--bundle", join(dir, "missing"), "bad1"]))).toContain("chdir");
+    expect(rt("ctr", ["list", "-q"]).stdout).toBe("");
+  });
+
+  test("--log with --log-format json: the error as a JSON line in the log, the bare message on stderr", () => {
+    const log = join(dir, "log.json");
+    const p = Bun.spawnSync([CTR, "oci", "--root", roots.ctr, "--log", log, "--log-format", "json", "state", "nope"]);
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString()).toBe("container does not exist\n");
+    const line = JSON.parse(readFileSync(log, "utf8").trim());
+    expect(line.level).toBe("error");
+    expect(line.msg).toBe("container does not exist");
+  });
+
+  test("--systemd-cgroup is refused plainly", () => {
+    const p = Bun.spawnSync([CTR, "oci", "--root", roots.ctr, "--systemd-cgroup", "list"]);
+    expect(p.exitCode).toBe(1);
+    expect(p.stderr.toString()).toContain("cgroupfs");
+  });
+});
+
+describe("invoked as runc", () => {
+  test("a symlink named runc gets runc's commands at the top level; so does --runc-compat", () => {
+    const link = join(dir, "runc");
+    symlinkSync(CTR, link);
+    const p = Bun.spawnSync([link, "--root", roots.ctr, "list", "--format", "json"]);
+    expect([p.exitCode, p.stdout.toString().trim()]).toEqual([0, "null"]);
+    const q = Bun.spawnSync([CTR, "--runc-compat", "--root", roots.ctr, "state", "nope"]);
+    expect(q.exitCode).toBe(1);
+    expect(q.stderr.toString()).toContain("container does not exist");
+  });
+});
+
+describe("what the bundle says is what the container gets", () => {
+  test("exit status, env as given, hostname, the bundle's masked paths and a bind mount", async () => {
+    const data = join(dir, "data");
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, "f"), "from the host");
+    const script = "echo $FOO $(hostname) $(cat /mnt/f); env | grep -c HOSTNAME; cat /proc/kcore | wc -c; exit 7";
+    const b = bundle("probe", ["sh", "-c", script], (c) => {
+      c.process.env.push("FOO=bar");
+      c.hostname = "ocihost";
+      c.mounts.push({ destination: "/mnt", type: "bind", source: data, options: ["rbind", "ro"] });
+    });
+    const outs: Record<string, string> = {};
+    for (const w of ["ctr", "runc"] as const) {
+      const i = `oci-probe-${w}-${process.pid}`;
+      const out = join(dir, `probe-${w}.out`);
+      const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
+      const p = Bun.spawnSync([...argv, "create", "--bundle", b, i], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
+      expect({ w, code: p.exitCode }).toEqual({ w, code: 0 });
+      expect(rt(w, ["start", i]).code).toBe(0);
+      await until(() => state(w, i).status === "stopped");
+      // the output arrives through the runtime's own stdout, as containerd and conmon read it
+      await until(() => readFileSync(out, "utf8").split("\n").length >= 4);
+      outs[w] = readFileSync(out, "utf8");
+      expect(rt(w, ["delete", i]).code).toBe(0);
+    }
+    expect(outs.ctr).toBe("bar ocihost from the host\n0\n0\n");
+    expect(outs.ctr).toBe(outs.runc!);
+  });
+});

@@ -83,7 +83,7 @@ function runningPid(ref: string): number {
 
 function checkRootfs(spec: ContainerSpec): string {
   if (spec.image && !spec.rootfs) {
-    throw new EngineError(`Unable to find image '${spec.image}' locally: image support is not built yet; give a rootfs directory (e.g. ./rootfs)`);
+    throw new EngineError(`image ${spec.image}: only a container made from it has its rootfs (ctr create, then inspect); give a rootfs directory here`);
   }
   if (!spec.rootfs) throw new EngineError("no rootfs or image given");
   const root = resolve(spec.rootfs);
@@ -197,9 +197,27 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
 
 export async function createContainer(spec: ContainerSpec, opts: CreateOptions): Promise<Created> {
   trace("create");
-  const { record, input, cgroupRel, hierarchies } = await prepareRun(spec, opts);
+  const id = newId();
+  let prepared: Prepared;
+  let image: ContainerRecord["image"];
+  try {
+    if (spec.image && !spec.rootfs) {
+      // an image: its overlay is mounted now and its config applied (loaded only for images)
+      const r = (await import("../image/run.ts")).imageRootfs(spec, containerDir(id));
+      spec = r.spec;
+      image = r.image;
+    }
+    prepared = await prepareRun(spec, opts, id);
+  } catch (e) {
+    if (spec.image) {
+      (await import("../image/overlay.ts")).unmountOverlay(containerDir(id));
+      rmSync(containerDir(id), { recursive: true, force: true });
+    }
+    throw e;
+  }
+  const { record, input, cgroupRel, hierarchies } = prepared;
+  if (image) record.image = image;
   trace("decided");
-  const { id } = record;
   // the record first: whatever happens after (even kill -9), rm -f finds it
   saveRecord(record);
   try {

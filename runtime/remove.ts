@@ -1,7 +1,7 @@
 // rm: stop what still runs, then remove the cgroup, the state and the name.
 // Idempotent, so a crashed create, a racing `--rm` monitor and a user's
 // `rm -f` can all call it.
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
 import { isManagedMode } from "../net/modes.ts";
@@ -25,6 +25,8 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     const rec = loadRecord(id);
     if (!rec) {
       await teardownNet(id);
+      // a create killed between mounting an image's overlay and writing the record
+      if (existsSync(join(containerDir(id), "upper"))) await unmountImageRootfs(id);
       rmSync(containerDir(id), { recursive: true, force: true });
       return;
     }
@@ -50,6 +52,8 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     }
     removeCgroup(rec.cgroup);
     if (isManagedMode(rec.spec.network.mode) || rec.spec.network.ports.length) await teardownNet(id);
+    // before the directory goes: the overlay must not be walked by rmSync
+    if (rec.image) await unmountImageRootfs(id);
     rmSync(containerDir(id), { recursive: true, force: true });
     releaseName(rec.name, id);
   });
@@ -77,4 +81,10 @@ export async function waitGone(pid: number, starttime: number | undefined, timeo
 async function teardownNet(id: string): Promise<void> {
   const { netContext, teardownContainerNet } = await import("../net/container.ts");
   teardownContainerNet(netContext(stateRoot()), id);
+}
+
+/** Only containers made from an image load the image code. */
+async function unmountImageRootfs(id: string): Promise<void> {
+  const { unmountOverlay } = await import("../image/overlay.ts");
+  unmountOverlay(containerDir(id));
 }

@@ -28,7 +28,7 @@ export interface ContainerRecord {
   /** set once `start` ran for a created container, or at `run` */
   started?: boolean;
   /** run from an image: its id and the name given; rootfs is then an overlay ctr mounted (image/overlay.ts) */
-  image?: { id: string; name: string };
+  image?: { id: string; name: string; exposedPorts?: string[] };
 }
 
 export interface InitState {

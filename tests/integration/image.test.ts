@@ -1,7 +1,7 @@
 // Images: import, load (docker save and OCI layouts), save, tag, rmi, prune,
 // with test images built from the busybox fixture by ctr's own tar writer.
 import { describe, expect, test } from "bun:test";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
 import { dockerSave, gz, imageOf, ociLayout, rootfsEntries } from "../fixtures/image.ts";
@@ -54,11 +54,12 @@ describe("image store", () => {
     expect(readFileSync(join(l2, "etc/app.conf"), "utf8")).toBe("layer2\n");
   });
 
-  test("OCI layout: load -> save -> rmi -> load gives the same image id", () => {
+  test("OCI layout: load -> run -> save -> rmi -> load gives the same image id", () => {
     const dir = join(work, "oci");
     ociLayout(dir, app, "docker.io/library/oci-app:2");
     expect(ok(["image", "load", "-i", dir]).trim()).toBe("Loaded image: oci-app:2");
     const id = ok(["image", "inspect", "-f", "{{.Id}}", "oci-app:2"]).trim();
+    expect(ok(["run", "--rm", "--net", "none", "oci-app:2"])).toBe("layer2\n");
     const out = join(work, "saved.tar");
     ok(["save", "-o", out, "oci-app:2"]);
     ok(["rmi", "oci-app:2"]);
@@ -130,4 +131,53 @@ describe("image store", () => {
   });
 });
 
-rmSync(join(work, "never"), { force: true });
+
+describe("run from an image", () => {
+  const mounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(root) && l.includes("overlay"));
+
+  test("the image config applies: Cmd, Env, WorkingDir, Labels; whiteouts and opaque dirs hide the lower layer", () => {
+    expect(ok(["run", "--rm", "--net", "none", "app:1"])).toBe("layer2\n");
+    expect(ok(["run", "--rm", "--net", "none", "app:1", "sh", "-c", 'echo $GREETING $PATH; pwd; ls /tmp | wc -l; test -e /etc/group || echo no-group']))
+      .toBe("hi /bin:/usr/bin\n/tmp\n0\nno-group\n");
+    // flags win over the image
+    expect(ok(["run", "--rm", "--net", "none", "-e", "GREETING=yo", "-w", "/", "app:1", "sh", "-c", "echo $GREETING; pwd"])).toBe("yo\n/\n");
+    expect(ok(["run", "--rm", "--net", "none", "--entrypoint", "echo", "app:1"])).toBe("\n");
+    expect(mounts()).toEqual([]);
+  });
+
+  test("two containers from one image do not see each other's writes; rm removes the overlay", () => {
+    const a = ok(["run", "-d", "--net", "none", "busybox", "sh", "-c", "echo a > /etc/mine; sleep 100"]).trim();
+    const b = ok(["run", "-d", "--net", "none", "busybox", "sh", "-c", "echo b > /etc/mine; sleep 100"]).trim();
+    for (let i = 0; i < 100 && ctr(["exec", b, "cat", "/etc/mine"]).code !== 0; i++) Bun.sleepSync(20);
+    for (let i = 0; i < 100 && ctr(["exec", a, "cat", "/etc/mine"]).code !== 0; i++) Bun.sleepSync(20);
+    expect(ok(["exec", a, "cat", "/etc/mine"])).toBe("a\n");
+    expect(ok(["exec", b, "cat", "/etc/mine"])).toBe("b\n");
+    expect(ok(["inspect", "-f", "{{.Image}} {{.Config.Image}}", a]).trim()).toBe(`${ok(["image", "inspect", "-f", "{{.Id}}", "busybox"]).trim()} busybox`);
+    // the image's layers are untouched
+    const layer = JSON.parse(ok(["image", "inspect", "busybox"]))[0].RootFS.Layers[0].slice(7);
+    expect(existsSync(join(data, "layers", layer, "etc/mine"))).toBe(false);
+    expect(mounts().length).toBe(2);
+    const rmi = ctr(["rmi", "busybox"]);
+    expect(rmi.code).toBe(1);
+    expect(rmi.stderr).toMatch(new RegExp(`container (${a.slice(0, 12)}|${b.slice(0, 12)}) is using its referenced image`));
+    ok(["rm", "-f", a, b]);
+    expect(mounts()).toEqual([]);
+    expect(existsSync(join(root, "containers", a))).toBe(false);
+  });
+
+  test("a missing image: one line, exit 125, nothing left", () => {
+    const r = ctr(["run", "--rm", "--net", "none", "nosuchimage"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^ctr: Unable to find image 'nosuchimage:latest' locally.*\n$/);
+    expect(ok(["ps", "-aq"])).toBe("");
+    expect(readdirSync(join(root, "containers")).filter((d) => !d.startsWith("."))).toEqual([]);
+    expect(mounts()).toEqual([]);
+  });
+
+  test("a failing start (command not found: 127) unmounts the overlay", () => {
+    const r = ctr(["run", "--rm", "--net", "none", "busybox", "/no/such/cmd"]);
+    expect(r.code).toBe(127);
+    expect(ok(["ps", "-aq"])).toBe("");
+    expect(mounts()).toEqual([]);
+  });
+});

@@ -1,0 +1,58 @@
+// What `run IMAGE` takes from the image: its layers as an overlay rootfs and
+// its config (Entrypoint, Cmd, Env, WorkingDir, User, Labels, StopSignal,
+// ExposedPorts) under whatever the flags and the TOML file say.
+import type { ContainerSpec } from "../spec/types.ts";
+import type { ImageConfig } from "./manifest.ts";
+import { mountOverlay } from "./overlay.ts";
+import { canonical, familiar, parseReference } from "./reference.ts";
+import { findImage, ImageError, loadConfig, loadManifest, unpackLayers } from "./store.ts";
+
+export interface ImageRootfs {
+  /** the spec with the image's config under it */
+  spec: ContainerSpec;
+  rootfs: string;
+  image: { id: string; name: string; exposedPorts?: string[] };
+}
+
+export function applyImageConfig(spec: ContainerSpec, config: ImageConfig): ContainerSpec {
+  const c = config.config ?? {};
+  const env: Record<string, string> = {};
+  for (const kv of c.Env ?? []) {
+    const eq = kv.indexOf("=");
+    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return {
+    ...spec,
+    entrypoint: spec.entrypoint ?? c.Entrypoint ?? undefined,
+    // --entrypoint drops the image's Cmd, as in Docker
+    command: spec.command ?? (spec.entrypoint !== undefined ? undefined : (c.Cmd ?? undefined)),
+    env: { ...env, ...spec.env },
+    workdir: spec.workdir ?? (c.WorkingDir || undefined),
+    user: spec.user ?? (c.User || undefined),
+    labels: { ...(c.Labels ?? {}), ...spec.labels },
+    // SIGTERM is also the spec's default: an image's StopSignal wins over it
+    stopSignal: spec.stopSignal === "SIGTERM" && c.StopSignal ? c.StopSignal : spec.stopSignal,
+  };
+}
+
+/** Finds the image, applies its config and mounts its overlay under the container's directory. */
+export function imageRootfs(spec: ContainerSpec, containerDir: string): ImageRootfs {
+  const ref = spec.image!;
+  const rec = findImage(ref);
+  if (!rec) {
+    let shown = ref;
+    try {
+      shown = familiar(canonical(parseReference(ref)));
+    } catch {}
+    throw new ImageError(`Unable to find image '${shown}' locally: ctr pull is not built yet; load it first (ctr image load -i FILE, or ctr import ROOTFS.tar NAME)`);
+  }
+  const config = loadConfig(rec);
+  const layers = unpackLayers(loadManifest(rec.manifest), config);
+  const rootfs = mountOverlay(containerDir, layers);
+  const exposed = Object.keys(config.config?.ExposedPorts ?? {});
+  return {
+    spec: { ...applyImageConfig(spec, config), rootfs },
+    rootfs,
+    image: { id: rec.id, name: ref, ...(exposed.length ? { exposedPorts: exposed } : {}) },
+  };
+}

@@ -14,7 +14,12 @@ import { type Verb, write } from "./_shared.ts";
 interface Flag {
   names: string[];
   value?: boolean;
+  /** may be repeated: collected into a list */
+  many?: boolean;
 }
+
+/** exec without --detach exits with the process's status, as runc does */
+let exitStatus = 0;
 
 const GLOBAL: Flag[] = [
   { names: ["--root"], value: true }, { names: ["--log"], value: true }, { names: ["--log-format"], value: true },
@@ -22,7 +27,7 @@ const GLOBAL: Flag[] = [
   { names: ["--runc-compat"] }, { names: ["--help", "-h"] }, { names: ["--version", "-v"] },
 ];
 
-const COMMANDS: Record<string, { flags: Flag[]; usage: string; run: (pos: string[], o: Record<string, string | boolean>, log: Log) => Promise<void> | void }> = {
+const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?: boolean; run: (pos: string[], o: Record<string, string | boolean>, log: Log) => Promise<void> | void }> = {
   create: {
     usage: "create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] ID",
     flags: [
@@ -35,6 +40,28 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; run: (pos: string
       await ociCreate(need(id, "create"), String(o.bundle ?? "."), {
         pidFile: o["pid-file"] as string | undefined, consoleSocket: o["console-socket"] as string | undefined, warn: (m) => log("warning", m),
       });
+    },
+  },
+  exec: {
+    usage: "exec [--process FILE] [--detach] [--pid-file FILE] [--cwd DIR] [--env K=V] [--user UID:GID] ID [COMMAND ARGS...]",
+    flags: [
+      { names: ["--process", "-p"], value: true }, { names: ["--detach", "-d"] }, { names: ["--pid-file"], value: true },
+      { names: ["--tty", "-t"] }, { names: ["--console-socket"], value: true }, { names: ["--cwd"], value: true },
+      { names: ["--env", "-e"], value: true, many: true }, { names: ["--user", "-u"], value: true }, { names: ["--preserve-fds"], value: true },
+      { names: ["--no-new-privs"] }, { names: ["--cap", "-c"], value: true, many: true }, { names: ["--additional-gids", "-g"], value: true, many: true },
+      { names: ["--process-label"], value: true }, { names: ["--apparmor"], value: true },
+    ],
+    stopAtPositional: true,
+    run: async ([id, ...args], o) => {
+      const { ociExec } = await import("../runtime/oci.ts");
+      const { executor, pid } = await ociExec(need(id, "exec"), {
+        processFile: o.process as string | undefined, args, cwd: o.cwd as string | undefined, env: (o.env as unknown as string[]) ?? [],
+        user: o.user as string | undefined, tty: o.tty === true, detach: o.detach === true, pidFile: o["pid-file"] as string | undefined,
+        consoleSocket: o["console-socket"] as string | undefined,
+      });
+      if (o.detach) return executor.release();
+      const { attach } = await import("./_attach.ts");
+      exitStatus = await attach(executor, pid, false);
     },
   },
   start: { usage: "start ID", flags: [], run: ([id]) => ociStart(need(id, "start")) },
@@ -88,8 +115,8 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("")).join("\n");
 }
 
-function parse(args: string[], flags: Flag[]): { opts: Record<string, string | boolean>; pos: string[]; rest: string[] } {
-  const opts: Record<string, string | boolean> = {};
+function parse(args: string[], flags: Flag[], stopAtPositional = false): { opts: Record<string, string | boolean>; pos: string[]; rest: string[] } {
+  const opts: Record<string, any> = {};
   const pos: string[] = [];
   let i = 0;
   for (; i < args.length; i++) {
@@ -97,6 +124,12 @@ function parse(args: string[], flags: Flag[]): { opts: Record<string, string | b
     if (!a.startsWith("-") || a === "-") {
       if (flags === GLOBAL) break; // the command
       pos.push(a);
+      // exec ID COMMAND...: everything after the id is the command's
+      if (stopAtPositional) {
+        pos.push(...args.slice(i + 1));
+        i = args.length;
+        break;
+      }
       continue;
     }
     const eq = a.indexOf("=");
@@ -105,7 +138,8 @@ function parse(args: string[], flags: Flag[]): { opts: Record<string, string | b
     const f = flags.find((x) => x.names.includes(key) || x.names.includes(`-${key}`));
     if (!f) throw new Error(`flag provided but not defined: ${key}`);
     const name = f.names[0]!.replace(/^-+/, "");
-    if (f.value) opts[name] = eq > 0 ? a.slice(eq + 1) : (args[++i] ?? "");
+    if (f.value && f.many) (opts[name] ??= []).push(eq > 0 ? a.slice(eq + 1) : (args[++i] ?? ""));
+    else if (f.value) opts[name] = eq > 0 ? a.slice(eq + 1) : (args[++i] ?? "");
     else opts[name] = eq > 0 ? a.slice(eq + 1) !== "false" : true;
   }
   return { opts, pos, rest: args.slice(i) };
@@ -153,6 +187,7 @@ Invoked as 'runc' (a symlink to ctr), or with --runc-compat, these are ctr's top
 
 const oci: Verb = async (argv) => {
   let log = logger(undefined, "text");
+  let cmdName = "";
   try {
     const g = parse(argv, GLOBAL);
     log = logger(g.opts.log as string | undefined, String(g.opts["log-format"] ?? "text"));
@@ -172,14 +207,17 @@ const oci: Verb = async (argv) => {
       write(1, `ctr (runc-compatible)\nspec: ${OCI_VERSION}\n`);
       return 0;
     }
+    cmdName = cmd;
     const c = COMMANDS[cmd];
     if (!c) throw new Error(`No help topic for '${cmd}'`);
-    const { opts, pos } = parse(rest, c.flags);
+    const { opts, pos } = parse(rest, c.flags, c.stopAtPositional);
     await c.run(pos, opts, log);
-    return 0;
+    return exitStatus;
   } catch (e) {
-    log("error", (e as Error).message.split("\n")[0]!);
-    return 1;
+    // runc's exec reports its failures so, with status 255
+    const exec = cmdName === "exec";
+    log("error", `${exec ? "exec failed: " : ""}${(e as Error).message.split("\n")[0]!}`);
+    return exec ? 255 : 1;
   }
 };
 export default oci;

@@ -36,6 +36,8 @@ export interface CreateOptions {
   /** the argv that removes this container; the monitor runs it at exit (--rm) */
   removeArgv?: (id: string) => string[];
   winsize?: { rows: number; cols: number };
+  /** OCI runtime mode: the init gets the caller's stdio itself, and the monitor leaves once it runs (the caller reaps it, as runc's) */
+  directStdio?: boolean;
 }
 
 export interface Created {
@@ -188,6 +190,10 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     idMap: spec.namespaces.user?.mode === "private" ? mapText(remapRanges(spec.usernsRemap ?? "default")) : undefined,
     cgroupMounts: cgroupMounts(hierarchies),
   };
+  if (opts.directStdio) {
+    input.stdio = "inherit";
+    input.attach = { stdin: true, stdout: true, stderr: true };
+  }
   if (spec.oci) {
     const own = (k: NamespaceKind) => namespaces.some((n) => n.kind === k && n.how !== "host");
     input.fs = ociFsLayout(spec.oci, { ownNetns: own("net"), userns: own("user"), cgroupMounts: input.cgroupMounts ?? [] });

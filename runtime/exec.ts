@@ -22,6 +22,8 @@ export interface ExecOptions {
   interactive: boolean;
   detach: boolean;
   privileged: boolean;
+  /** the process gets the caller's stdio even when detached (OCI `exec -d`: containerd and conmon pass pipes) */
+  keepStdio?: boolean;
   winsize?: { rows: number; cols: number };
 }
 
@@ -58,10 +60,12 @@ export async function execInContainer(rec: ContainerRecord, o: ExecOptions): Pro
     seccomp: !o.privileged && existsSync(bpf) ? new Uint8Array(readFileSync(bpf)) : null,
     cgroupProcs: rec.cgroup.paths.map((p) => join(p, "cgroup.procs")),
     namespaces: ownNamespaces(live.pid),
-    attach: { stdin: o.interactive && !o.detach, stdout: !o.detach, stderr: !o.detach },
+    attach: { stdin: (o.interactive && !o.detach) || !!o.keepStdio, stdout: !o.detach || !!o.keepStdio, stderr: !o.detach || !!o.keepStdio },
     winsize: o.winsize,
+    // detached with the caller's stdio (OCI exec -d): the caller reaps the process, as runc's
+    stdio: o.detach && o.keepStdio ? "inherit" : undefined,
   });
-  const executor = await spawnExecutor(steps, { inheritStdio: !o.detach });
+  const executor = await spawnExecutor(steps, { inheritStdio: !o.detach || !!o.keepStdio });
   const r = executor.next();
   if (!r || r.kind === "exit") throw new EngineError("exec: the executor exited before the process started");
   if (r.kind === "error") {

@@ -6,10 +6,12 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { cgroupPids } from "../cgroup/cgroup.ts";
-import { parseOciConfig } from "../spec/oci.ts";
+import { parseOciConfig, parseOciProcess } from "../spec/oci.ts";
 import { signalNumber } from "../spec/signals.ts";
 import { createContainer, releaseCreated } from "./create.ts";
 import { EngineError } from "./errors.ts";
+import { execInContainer } from "./exec.ts";
+import type { Executor } from "./executor.ts";
 import { pauseContainer, unpauseContainer } from "./lifecycle.ts";
 import { removeContainer, signal } from "./remove.ts";
 import { nameOwner } from "./state/names.ts";
@@ -108,10 +110,10 @@ export async function ociCreate(id: string, bundleDir: string, opts: OciCreateOp
   if (opts.consoleSocket) throw new OciError("--console-socket is not supported yet: run with process.terminal false");
   if (seccomp) spec.security.seccomp = writeProfile(seccomp);
   spec.name = id;
-  // the runtime's stdio is the container's (containerd and conmon hand pipes here): the monitor holds and relays them
+  // the runtime's stdio is the container's (containerd and conmon hand pipes here), given to the init as is
   spec.interactive = true;
   spec.detach = true;
-  const c = await createContainer(spec, { attach: true, waitForStart: true });
+  const c = await createContainer(spec, { attach: true, waitForStart: true, directStdio: true });
   c.executor.release();
   if (opts.pidFile) {
     const tmp = `${resolve(opts.pidFile)}.tmp`;
@@ -181,4 +183,45 @@ export async function ociResume(id: string): Promise<void> {
 
 export function ociPids(id: string): number[] {
   return cgroupPids(findOci(id).cgroup);
+}
+
+export interface OciExecOptions {
+  /** a process.json; otherwise args (and cwd, env, user) from the command line */
+  processFile?: string;
+  args: string[];
+  cwd?: string;
+  env: string[];
+  user?: string;
+  tty: boolean;
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+}
+
+export async function ociExec(id: string, o: OciExecOptions): Promise<{ executor: Executor; pid: number }> {
+  const rec = findOci(id);
+  const st = ociState(rec).status;
+  if (st === "stopped") throw new OciError("cannot exec in a stopped container");
+  if (st === "paused") throw new OciError("cannot exec in a paused container");
+  let p = { args: o.args, env: o.env, cwd: o.cwd, user: o.user, tty: o.tty };
+  if (o.processFile) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(o.processFile, "utf8"));
+    } catch (e) {
+      throw new OciError(`process.json ${o.processFile}: ${(e as Error).message}`);
+    }
+    p = parseOciProcess(json);
+  }
+  if (p.args.length === 0) throw new OciError("exec: no command given (a COMMAND or --process FILE)");
+  if (p.tty || o.consoleSocket) throw new OciError("exec with a terminal (--tty, --console-socket) is not supported yet");
+  const r = await execInContainer(rec, {
+    argv: p.args, env: p.env, user: p.user, workdir: p.cwd, tty: false, interactive: true, detach: o.detach, keepStdio: true, privileged: false,
+  });
+  if (o.pidFile) {
+    const tmp = `${resolve(o.pidFile)}.tmp`;
+    writeFileSync(tmp, String(r.pid));
+    renameSync(tmp, resolve(o.pidFile));
+  }
+  return r;
 }

@@ -40,6 +40,8 @@ export interface RunInput {
   cgroupMounts?: DefaultMount[];
   /** a filesystem set-up given whole (an OCI bundle's, rootfs/oci.ts): used instead of Docker's default mounts, masks and spec.mounts */
   fs?: FsLayout;
+  /** "inherit": the init gets the monitor's stdio, and the monitor leaves once it runs (OCI: the caller reaps it) */
+  stdio?: "inherit";
 }
 
 export interface FsLayout {
@@ -66,6 +68,7 @@ export interface ExecInput {
   namespaces: NamespaceKind[];
   attach: { stdin: boolean; stdout: boolean; stderr: boolean };
   winsize?: { rows: number; cols: number };
+  stdio?: "inherit";
 }
 
 const hex = (n: bigint) => n.toString(16);
@@ -83,7 +86,7 @@ export function buildRunPlan(i: RunInput): Step[] {
     { op: "CLONE_FLAGS", args: [String(cloneFlags)] },
     { op: "STATE_DIR", args: [i.stateDir] },
     { op: "LOG_PATH", args: [i.logPath] },
-    { op: "STDIO", args: [s.tty ? "tty" : "pipe"] },
+    { op: "STDIO", args: [i.stdio ?? (s.tty ? "tty" : "pipe")] },
     { op: "ATTACH", args: words(i.attach) },
   ];
   if (i.winsize) steps.push({ op: "WINSIZE", args: [String(i.winsize.rows), String(i.winsize.cols)] });
@@ -193,7 +196,7 @@ export function buildExecPlan(i: ExecInput): Step[] {
   const steps: Step[] = [
     { op: "MODE", args: ["exec"] },
     { op: "CLONE_FLAGS", args: ["0"] },
-    { op: "STDIO", args: [i.tty ? "tty" : "pipe"] },
+    { op: "STDIO", args: [i.stdio ?? (i.tty ? "tty" : "pipe")] },
     { op: "ATTACH", args: words(i.attach) },
   ];
   if (i.winsize) steps.push({ op: "WINSIZE", args: [String(i.winsize.rows), String(i.winsize.cols)] });

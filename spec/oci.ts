@@ -219,3 +219,27 @@ function ociSeccomp(s: Json, warnings: string[]): Record<string, unknown> {
   });
   return out;
 }
+
+/** A process.json for `exec --process` (runtime-spec config.md#process). */
+export interface OciProcess {
+  args: string[];
+  env: string[];
+  cwd: string;
+  /** "uid:gid" */
+  user: string;
+  tty: boolean;
+}
+
+export function parseOciProcess(proc: unknown): OciProcess {
+  if (!isObj(proc)) throw new SpecError("process.json: not a JSON object");
+  const args = strings(proc.args, "args");
+  if (args.length === 0) throw new SpecError("process.json: args must not be empty");
+  const user: Json = isObj(proc.user) ? proc.user : {};
+  return {
+    args,
+    env: strings(proc.env, "env"),
+    cwd: typeof proc.cwd === "string" && proc.cwd ? proc.cwd : "/",
+    user: `${uint(user.uid, "user.uid", 0)}:${uint(user.gid, "user.gid", 0)}`,
+    tty: proc.terminal === true,
+  };
+}

@@ -372,6 +372,10 @@ int main(void) {
   state_dir = (o = plan_find(&plan, OP_STATE_DIR)) ? o->argv[0] : NULL;
   const char *fifo = (o = plan_find(&plan, OP_EXEC_FIFO)) ? o->argv[0] : NULL;
   int tty = (o = plan_find(&plan, OP_STDIO)) && !strcmp(o->argv[0], "tty");
+  /* "inherit" (OCI runtime mode): the init gets our stdio as is, and we leave
+   * once it runs, so the caller (conmon, containerd's shim), a subreaper,
+   * reaps it and learns its status, as with runc */
+  int inherit = (o = plan_find(&plan, OP_STDIO)) && !strcmp(o->argv[0], "inherit");
   if ((o = plan_find(&plan, OP_ATTACH)))
     for (uint32_t i = 0; i < o->argc; i++) {
       if (!strcmp(o->argv[i], "stdin")) attach_in = 1;
@@ -405,7 +409,8 @@ int main(void) {
   /* stdio pipes stay open here across restarts; EOF is not how we learn of an exit */
   int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
   struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 };
-  if (!tty) {
+  if (inherit) io.in = -1;
+  if (!tty && !inherit) {
     if (attach_in && pipe2(pin, O_CLOEXEC) == 0) io.in = pin[0];
     if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) { report("error -1 %d\n", errno); return 125; }
     io.out = pout[1];
@@ -433,6 +438,7 @@ int main(void) {
              (int)r.pid, proc_starttime(r.pid), (int)getpid(), ts, restarts);
     if (!exec_mode) state_write("init.json", js);
     report("pid %d\n", (int)r.pid);
+    if (inherit) return 0;
     time_t began = time(NULL);
 
     int st = relay(&r, tty ? NULL : &out, tty ? NULL : &err, pin[1], sfd);

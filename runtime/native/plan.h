@@ -35,7 +35,7 @@ enum op_kind {
   OP_CLONE_FLAGS = 2,   /* flags */
   OP_STATE_DIR = 3,     /* dir: init.json, exit.json */
   OP_LOG_PATH = 4,      /* json-file log */
-  OP_STDIO = 5,         /* "pipe" | "tty", then "stdin"? */
+  OP_STDIO = 5,         /* "pipe" | "tty" | "inherit" (our own fds; the monitor leaves once the init runs) */
   OP_ATTACH = 6,        /* words: stdin stdout stderr: relay to/from the CLI's fds 0-2 */
   OP_UID_MAP = 7,       /* map text */
   OP_GID_MAP = 8,

@@ -110,7 +110,7 @@ describe("create, start, state, kill, delete: ctr as runc", () => {
       await until(() => state(w, id(w)).status === "stopped");
       const s = state(w, id(w));
       expect({ w, status: s.status, pid: s.pid }).toEqual({ w, status: "stopped", pid: 0 });
-      // ctr's monitor reaps its init (runc's is left to whatever reaper the host has)
+      // the init is reaped by whatever reaps for the caller (conmon, the shim; here the host), as with runc
       if (w === "ctr") {
         await until(() => !existsSync(`/proc/${pid}`));
         expect(existsSync(`/proc/${pid}`)).toBe(false);

@@ -8,8 +8,8 @@ import { fail, globalHelp, parseGlobals, VERBS, write } from "./_shared.ts";
 
 async function main(argv: string[]): Promise<number> {
   trace("main");
-  // under runc's name (or --runc-compat) ctr speaks runc's command line: containerd and Podman call it so
-  if (argv[0] === "--runc-compat" || invokedAsRunc()) {
+  // under runc's name, with --runc-compat, or called as runc is (containerd, Podman): runc's command line
+  if (runcStyle(argv) || invokedAsRunc()) {
     return (await import("./oci.ts")).default(argv);
   }
   let rest: string[];
@@ -37,6 +37,17 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return fail(e, entry.errorCode);
   }
+}
+
+/** What only runc's command line has: its global flags (containerd's shim passes --log), its own commands, create --bundle. */
+const RUNC_ONLY = new Set(["--runc-compat", "--log", "--log-format", "--systemd-cgroup", "--criu", "--rootless", "--debug", "state", "delete", "features", "list", "resume"]);
+
+function runcStyle(argv: string[]): boolean {
+  let i = 0;
+  while (argv[i] === "--root" || argv[i]?.startsWith("--root=")) i += argv[i] === "--root" ? 2 : 1; // both have --root
+  const a = argv[i]?.split("=")[0] ?? "";
+  const b = argv[i + 1]?.split("=")[0];
+  return RUNC_ONLY.has(a) || (a === "create" && (b === "--bundle" || b === "-b"));
 }
 
 function invokedAsRunc(): boolean {

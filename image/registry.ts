@@ -1,0 +1,135 @@
+// A registry client (OCI Distribution, "registry v2") for pull: manifests by
+// tag or digest, manifest lists / OCI indexes with this host's platform
+// picked, anonymous bearer tokens, blobs fetched in parallel and each checked
+// against its digest before it is stored (putBlob refuses a mismatch).
+import { type Descriptor, hostPlatform, MT, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
+import { canonical, parseReference, type Reference } from "./reference.ts";
+import { addImage, hasBlob, ImageError, type ImageRecord, putBlob, sha256 } from "./store.ts";
+
+const ACCEPT = [MT.ociIndex, MT.dockerList, MT.ociManifest, MT.dockerManifest].join(", ");
+const PARALLEL = 3;
+
+export interface PullOptions {
+  /** registries spoken to over plain HTTP (host[:port]); loopback hosts always are, as in Docker */
+  insecure?: string[];
+  platform?: { architecture: string; os: string };
+  /** one line per event, as docker pull prints them */
+  progress?: (line: string) => void;
+}
+
+export interface Pulled {
+  image: ImageRecord;
+  name?: string;
+  digest: string;
+  /** false when every blob was already here */
+  downloaded: boolean;
+}
+
+function endpoint(r: Reference, insecure: string[]): string {
+  const host = r.domain === "docker.io" ? "registry-1.docker.io" : r.domain;
+  const bare = host.replace(/:\d+$/, "");
+  const plain = insecure.includes(host) || ["localhost", "127.0.0.1", "[::1]"].includes(bare) || bare.startsWith("127.");
+  return `${plain ? "http" : "https"}://${host}`;
+}
+
+/** fetch with the registry's token dance: a 401 with a Bearer challenge gets an anonymous token and one retry. */
+class Session {
+  private token?: string;
+  constructor(
+    readonly base: string,
+    readonly repo: string,
+  ) {}
+
+  async get(path: string, accept?: string): Promise<Response> {
+    const url = `${this.base}/v2/${this.repo}/${path}`;
+    const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) });
+    let res = await this.fetch(url, headers());
+    if (res.status === 401 && !this.token) {
+      const challenge = res.headers.get("www-authenticate") ?? "";
+      if (!/^bearer /i.test(challenge)) throw new ImageError(`${url}: unauthorized (${challenge || "no challenge"}); ctr login is not built yet`);
+      this.token = await this.fetchToken(challenge);
+      res = await this.fetch(url, headers());
+    }
+    if (res.status === 404) throw new ImageError(`manifest unknown or blob unknown: ${this.repo}/${path} not found on ${this.base}`);
+    if (!res.ok) throw new ImageError(`${url}: ${res.status} ${res.statusText}`);
+    return res;
+  }
+
+  private async fetch(url: string, headers: Record<string, string>): Promise<Response> {
+    try {
+      return await fetch(url, { headers, redirect: "follow" });
+    } catch (e) {
+      throw new ImageError(`${url}: ${(e as Error).message}`);
+    }
+  }
+
+  private async fetchToken(challenge: string): Promise<string> {
+    const params: Record<string, string> = {};
+    for (const m of challenge.slice(7).matchAll(/(\w+)="([^"]*)"/g)) params[m[1]!] = m[2]!;
+    if (!params.realm) throw new ImageError(`registry ${this.base}: bearer challenge without a realm`);
+    const u = new URL(params.realm);
+    if (params.service) u.searchParams.set("service", params.service);
+    u.searchParams.set("scope", params.scope ?? `repository:${this.repo}:pull`);
+    const res = await this.fetch(u.toString(), {});
+    if (!res.ok) throw new ImageError(`token from ${u.origin}: ${res.status} ${res.statusText}`);
+    const body = (await res.json()) as { token?: string; access_token?: string };
+    const t = body.token ?? body.access_token;
+    if (!t) throw new ImageError(`token from ${u.origin}: no token in the answer`);
+    return t;
+  }
+}
+
+async function getManifest(s: Session, ref: string): Promise<{ bytes: Uint8Array; digest: string }> {
+  const res = await s.get(`manifests/${ref}`, ACCEPT);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  const digest = sha256(bytes);
+  const expected = ref.startsWith("sha256:") ? ref : res.headers.get("docker-content-digest");
+  if (expected && expected !== digest) throw new ImageError(`manifest ${ref}: digest mismatch: expected ${expected}, got ${digest}; not stored`);
+  return { bytes, digest };
+}
+
+/** Pulls NAME[:TAG|@DIGEST] into the store and tags it. */
+export async function pull(refText: string, opts: PullOptions = {}): Promise<Pulled> {
+  const ref = parseReference(refText);
+  const say = opts.progress ?? (() => {});
+  const s = new Session(endpoint(ref, opts.insecure ?? (process.env.CTR_INSECURE_REGISTRIES ?? "").split(",").filter(Boolean)), ref.path);
+  say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path.replace(/^library\//, "")}`);
+  let top = await getManifest(s, ref.digest ?? ref.tag!);
+  const pending: [Uint8Array, string][] = [[top.bytes, top.digest]];
+  let parsed = parseManifestOrIndex(top.bytes);
+  if (parsed.kind === "index") {
+    const d = selectPlatform(parsed.i, opts.platform ?? hostPlatform());
+    top = await getManifest(s, d.digest);
+    pending.push([top.bytes, top.digest]);
+    parsed = parseManifestOrIndex(top.bytes);
+    if (parsed.kind !== "manifest") throw new ImageError(`${d.digest}: an index inside an index is not supported`);
+  }
+  const m = parsed.m;
+  let downloaded = false;
+  const fetchBlob = async (d: Descriptor, show: boolean) => {
+    const short = d.digest.slice(7, 19);
+    if (hasBlob(d.digest)) {
+      if (show) say(`${short}: Already exists`);
+      return;
+    }
+    downloaded = true;
+    if (show) say(`${short}: Pulling fs layer`);
+    const res = await s.get(`blobs/${d.digest}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length !== d.size) throw new ImageError(`blob ${d.digest}: got ${bytes.length} bytes, the manifest says ${d.size}; not stored`);
+    putBlob(bytes, d.digest);
+    if (show) say(`${short}: Download complete`);
+  };
+  await fetchBlob(m.config, false);
+  const queue = [...m.layers];
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) await fetchBlob(d, true);
+  }));
+  // manifests last: an image is only recorded once everything it names is here
+  for (const [bytes, digest] of pending) putBlob(bytes, digest);
+  const name = ref.tag ? canonical(ref) : undefined;
+  const image = await addImage(top.digest, name ? [name] : []);
+  for (const l of m.layers) if (downloaded) say(`${l.digest.slice(7, 19)}: Pull complete`);
+  say(`Digest: ${pending[0]![1]}`);
+  return { image, name, digest: pending[0]![1], downloaded };
+}

@@ -1,0 +1,125 @@
+// Pull from Debian's docker-registry on 127.0.0.1 (started and stopped here),
+// and from a fake registry (Bun.serve) that asks for a bearer token and serves
+// a tampered blob.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { hostPlatform } from "../../image/manifest.ts";
+import { writeTar } from "../../image/tar.ts";
+import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
+import { pushImage, pushManifest, type Registry, startRegistry } from "../fixtures/registry.ts";
+import { ROOTFS, testRoot } from "./harness.ts";
+
+const { root, ctr } = testRoot("pull");
+const data = join(root, "data");
+let reg: Registry;
+const base = gz(writeTar(rootfsEntries(ROOTFS, ["data", "host", "proc", "sys", "dev", "mnt", "ro", "www"])));
+const enc = new TextEncoder();
+
+beforeAll(async () => {
+  mkdirSync(join(root, "registry"), { recursive: true });
+  reg = await startRegistry(join(root, "registry"));
+});
+afterAll(async () => {
+  await reg?.stop();
+});
+
+const ok = (args: string[]) => {
+  const r = ctr(args);
+  if (r.code !== 0) throw new Error(`ctr ${args.join(" ")}: ${r.code} ${r.stderr}`);
+  return r.stdout;
+};
+
+describe("pull from a local docker-registry", () => {
+  test("by tag: progress lines, verified blobs, then run it", async () => {
+    const img = imageOf([base], { Cmd: ["echo", "pulled"] });
+    await pushImage(reg.host, "test/busybox", "1.0", img.config, img.layers);
+    const out = ok(["pull", `${reg.host}/test/busybox:1.0`]);
+    const layer = sha256(base).slice(0, 12);
+    expect(out).toContain(`1.0: Pulling from test/busybox\n`);
+    expect(out).toContain(`${layer}: Pulling fs layer\n`);
+    expect(out).toContain(`${layer}: Pull complete\n`);
+    expect(out).toMatch(/Digest: sha256:[0-9a-f]{64}\n/);
+    expect(out).toContain(`Status: Downloaded newer image for ${reg.host}/test/busybox:1.0\n`);
+    expect(ok(["run", "--rm", "--net", "none", `${reg.host}/test/busybox:1.0`])).toBe("pulled\n");
+    // again: nothing to download
+    const again = ok(["pull", `${reg.host}/test/busybox:1.0`]);
+    expect(again).toContain(`${layer}: Already exists`);
+    expect(again).toContain("Status: Image is up to date");
+  });
+
+  test("a manifest list: this host's platform is picked", async () => {
+    const mine = hostPlatform();
+    const other = { architecture: mine.architecture === "arm64" ? "amd64" : "arm64", os: "linux" };
+    const a = imageOf([base], { Cmd: ["echo", "mine"] });
+    const bLayer = gz(writeTar([{ name: "other", type: "file", data: enc.encode("other arch") }]));
+    const b = imageOf([bLayer], { Cmd: ["echo", "other"] });
+    const ma = await pushImage(reg.host, "test/multi", `a-${mine.architecture}`, { ...a.config, architecture: mine.architecture }, a.layers);
+    const mb = await pushImage(reg.host, "test/multi", `b-${other.architecture}`, { ...b.config, architecture: other.architecture }, b.layers);
+    await pushManifest(reg.host, "test/multi", "latest", {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [{ ...mb, platform: other }, { ...ma, platform: mine }],
+    });
+    ok(["pull", `${reg.host}/test/multi`]);
+    expect(ok(["run", "--rm", "--net", "none", `${reg.host}/test/multi`])).toBe("mine\n");
+    expect(existsSync(join(data, "blobs/sha256", sha256(bLayer)))).toBe(false);
+    const other2 = ok(["pull", "--platform", `linux/${other.architecture}`, `${reg.host}/test/multi`]);
+    expect(other2).toContain(`${sha256(bLayer).slice(0, 12)}: Pull complete`);
+  });
+
+  test("a missing tag: one line, exit 1", () => {
+    const r = ctr(["pull", `${reg.host}/test/busybox:nope`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ctr: manifest unknown.*not found.*\n$/);
+  });
+});
+
+describe("pull from a registry that lies", () => {
+  test("a bearer token is fetched; a tampered blob is refused and not stored", async () => {
+    const good = gz(writeTar([{ name: "f", type: "file", data: enc.encode("good") }]));
+    const bad = gz(writeTar([{ name: "f", type: "file", data: enc.encode("evil") }]));
+    const img = imageOf([good]);
+    const cfg = enc.encode(JSON.stringify(img.config));
+    const manifest = enc.encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(good)}`, size: good.length }],
+    }));
+    const tokens: string[] = [];
+    const server = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req) {
+        const u = new URL(req.url);
+        if (u.pathname === "/token") {
+          tokens.push(u.searchParams.get("scope") ?? "");
+          return Response.json({ token: "t0k" });
+        }
+        if (req.headers.get("authorization") !== "Bearer t0k") {
+          return new Response("no", { status: 401, headers: { "WWW-Authenticate": `Bearer realm="http://127.0.0.1:${server.port}/token",service="fake"` } });
+        }
+        if (u.pathname === "/v2/liar/manifests/1") return new Response(manifest, { headers: { "Content-Type": "application/vnd.oci.image.manifest.v1+json" } });
+        if (u.pathname === `/v2/liar/blobs/sha256:${sha256(cfg)}`) return new Response(cfg);
+        if (u.pathname === `/v2/liar/blobs/sha256:${sha256(good)}`) return new Response(bad);
+        return new Response("not found", { status: 404 });
+      },
+    });
+    try {
+      const r = await (async () => {
+        const p = Bun.spawn([join(import.meta.dir, "../../dist/ctr"), "pull", `127.0.0.1:${server.port}/liar:1`], { env: { ...process.env, CTR_ROOT: root }, stdout: "pipe", stderr: "pipe" });
+        return { code: await p.exited, stderr: await new Response(p.stderr).text() };
+      })();
+      expect(tokens).toContain("repository:liar:pull");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ctr: blob rejected: digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}; not stored\n$/);
+      expect(existsSync(join(data, "blobs/sha256", sha256(bad)))).toBe(false);
+      expect(existsSync(join(data, "blobs/sha256", sha256(manifest)))).toBe(false);
+      expect(readdirSync(join(data, "blobs/sha256")).filter((f) => f.includes("tmp"))).toEqual([]);
+      expect(ctr(["image", "inspect", `127.0.0.1:${server.port}/liar:1`]).code).toBe(1);
+    } finally {
+      server.stop(true);
+    }
+  });
+});

@@ -38,6 +38,8 @@ export interface CreateOptions {
   winsize?: { rows: number; cols: number };
   /** OCI runtime mode: the init gets the caller's stdio itself, and the monitor leaves once it runs (the caller reaps it, as runc's) */
   directStdio?: boolean;
+  /** OCI --console-socket: the init's pty master is sent to this unix socket */
+  consoleSocket?: string;
 }
 
 export interface Created {
@@ -194,6 +196,7 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     input.stdio = "inherit";
     input.attach = { stdin: true, stdout: true, stderr: true };
   }
+  if (opts.consoleSocket) input.consoleSocket = opts.consoleSocket;
   if (spec.oci) {
     const own = (k: NamespaceKind) => namespaces.some((n) => n.kind === k && n.how !== "host");
     input.fs = ociFsLayout(spec.oci, { ownNetns: own("net"), userns: own("user"), cgroupMounts: input.cgroupMounts ?? [] });

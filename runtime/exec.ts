@@ -24,6 +24,8 @@ export interface ExecOptions {
   privileged: boolean;
   /** the process gets the caller's stdio even when detached (OCI `exec -d`: containerd and conmon pass pipes) */
   keepStdio?: boolean;
+  /** OCI exec --tty --console-socket: the pty master goes to this unix socket */
+  consoleSocket?: string;
   winsize?: { rows: number; cols: number };
 }
 
@@ -64,6 +66,7 @@ export async function execInContainer(rec: ContainerRecord, o: ExecOptions): Pro
     winsize: o.winsize,
     // detached with the caller's stdio (OCI exec -d): the caller reaps the process, as runc's
     stdio: o.detach && o.keepStdio ? "inherit" : undefined,
+    consoleSocket: o.consoleSocket,
   });
   const executor = await spawnExecutor(steps, { inheritStdio: !o.detach || !!o.keepStdio });
   const r = executor.next();

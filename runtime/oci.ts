@@ -107,13 +107,14 @@ export async function ociCreate(id: string, bundleDir: string, opts: OciCreateOp
   if (spec.oci!.cgroupsPath?.includes(":")) throw new OciError(`cgroupsPath ${spec.oci!.cgroupsPath} is in systemd's slice:prefix:name form; ctr manages cgroupfs directly (run without --systemd-cgroup)`);
   if (spec.namespaces.user?.mode !== "host") throw new OciError("user namespaces from config.json are not supported yet (linux.namespaces: user)");
   if (spec.tty && !opts.consoleSocket) throw new OciError("cannot allocate tty if runc will detach without setting console socket");
-  if (opts.consoleSocket) throw new OciError("--console-socket is not supported yet: run with process.terminal false");
+  if (!spec.tty && opts.consoleSocket) throw new OciError("cannot use console socket if runc will not detach or allocate tty");
   if (seccomp) spec.security.seccomp = writeProfile(seccomp);
   spec.name = id;
   // the runtime's stdio is the container's (containerd and conmon hand pipes here), given to the init as is
   spec.interactive = true;
   spec.detach = true;
-  const c = await createContainer(spec, { attach: true, waitForStart: true, directStdio: true });
+  const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
+  const c = await createContainer(spec, { attach: true, waitForStart: true, directStdio: true, consoleSocket });
   c.executor.release();
   if (opts.pidFile) {
     const tmp = `${resolve(opts.pidFile)}.tmp`;
@@ -214,9 +215,12 @@ export async function ociExec(id: string, o: OciExecOptions): Promise<{ executor
     p = parseOciProcess(json);
   }
   if (p.args.length === 0) throw new OciError("exec: no command given (a COMMAND or --process FILE)");
-  if (p.tty || o.consoleSocket) throw new OciError("exec with a terminal (--tty, --console-socket) is not supported yet");
+  if (p.tty && !o.consoleSocket) throw new OciError("cannot allocate tty if runc will detach without setting console socket");
+  if (p.tty && !o.detach) throw new OciError("exec --tty without --detach is not supported yet: give --detach with --console-socket");
+  if (!p.tty && o.consoleSocket) throw new OciError("cannot use console socket if runc will not detach or allocate tty");
   const r = await execInContainer(rec, {
-    argv: p.args, env: p.env, user: p.user, workdir: p.cwd, tty: false, interactive: true, detach: o.detach, keepStdio: true, privileged: false,
+    argv: p.args, env: p.env, user: p.user, workdir: p.cwd, tty: p.tty, interactive: true, detach: o.detach, keepStdio: true, privileged: false,
+    consoleSocket: o.consoleSocket ? resolve(o.consoleSocket) : undefined,
   });
   if (o.pidFile) {
     const tmp = `${resolve(o.pidFile)}.tmp`;

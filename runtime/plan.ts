@@ -42,6 +42,8 @@ export interface RunInput {
   fs?: FsLayout;
   /** "inherit": the init gets the monitor's stdio, and the monitor leaves once it runs (OCI: the caller reaps it) */
   stdio?: "inherit";
+  /** OCI --console-socket: the pty master is sent to this unix socket instead of kept by the monitor */
+  consoleSocket?: string;
 }
 
 export interface FsLayout {
@@ -69,6 +71,7 @@ export interface ExecInput {
   attach: { stdin: boolean; stdout: boolean; stderr: boolean };
   winsize?: { rows: number; cols: number };
   stdio?: "inherit";
+  consoleSocket?: string;
 }
 
 const hex = (n: bigint) => n.toString(16);
@@ -104,6 +107,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
   if (i.execFifo) steps.push({ op: "EXEC_FIFO", args: [i.execFifo] });
+  if (i.consoleSocket) steps.push({ op: "CONSOLE_SOCKET", args: [i.consoleSocket] });
 
   // --- the init, in order ---
   for (const o of ORDERED_NAMESPACES) {
@@ -200,6 +204,7 @@ export function buildExecPlan(i: ExecInput): Step[] {
     { op: "ATTACH", args: words(i.attach) },
   ];
   if (i.winsize) steps.push({ op: "WINSIZE", args: [String(i.winsize.rows), String(i.winsize.cols)] });
+  if (i.consoleSocket) steps.push({ op: "CONSOLE_SOCKET", args: [i.consoleSocket] });
   for (const p of i.cgroupProcs) steps.push({ op: "CGROUP_JOIN", args: [p] });
   const nsPath = (proc: string) => `/proc/${i.initPid}/ns/${proc}`;
   if (i.namespaces.includes("pid")) steps.push({ op: "SETNS", args: ["pid", nsPath("pid")] });

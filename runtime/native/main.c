@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -37,6 +38,7 @@ static struct plan plan;
 static int log_fd = -1;
 static int attach_in, attach_out, attach_err;
 static const char *state_dir;
+static const struct op *console_op; /* OCI --console-socket: where the pty master goes */
 
 static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void report(const char *fmt, ...) {
@@ -208,6 +210,35 @@ static int send_idmapped_rootfs(int sock, pid_t pid) {
   return -1;
 }
 
+/* OCI --console-socket: the pty master goes over the caller's unix socket
+ * with SCM_RIGHTS, named as runc names it; the caller holds the terminal */
+static int send_console(const char *path, int master) {
+  struct sockaddr_un a = { .sun_family = AF_UNIX };
+  if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; return -1; }
+  strcpy(a.sun_path, path);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return -1;
+  char name[] = "/dev/ptmx";
+  struct iovec iov = { name, sizeof name - 1 };
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct msghdr msg = { 0 };
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = cbuf;
+  msg.msg_controllen = sizeof cbuf;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &master, sizeof(int));
+  int r = connect(s, (struct sockaddr *)&a, sizeof a) < 0 ? -1 : (int)sendmsg(s, &msg, 0);
+  int e = errno;
+  close(s);
+  errno = e;
+  return r < 0 ? -1 : 0;
+}
+
 struct run {
   pid_t pid;
   int status;
@@ -257,7 +288,17 @@ static int start_init(struct run *r, unsigned long flags, struct child_stdio *io
       state_write("init.json", js);
       report("created %d\n", (int)pid);
     }
-    if (m.kind == SYNC_PTY) r->master = fd;
+    if (m.kind == SYNC_PTY && console_op) {
+      int ok = send_console(console_op->argv[0], fd);
+      close(fd);
+      if (ok < 0) {
+        report("error %d %d\n", (int)(console_op - plan.ops), errno);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(sv[0]);
+        return -1;
+      }
+    } else if (m.kind == SYNC_PTY) r->master = fd;
   }
   close(sv[0]);
   return 0;
@@ -371,6 +412,7 @@ int main(void) {
   unsigned long flags = (o = plan_find(&plan, OP_CLONE_FLAGS)) ? (unsigned long)arg_ll(o, 0) : 0;
   state_dir = (o = plan_find(&plan, OP_STATE_DIR)) ? o->argv[0] : NULL;
   const char *fifo = (o = plan_find(&plan, OP_EXEC_FIFO)) ? o->argv[0] : NULL;
+  console_op = plan_find(&plan, OP_CONSOLE_SOCKET);
   int tty = (o = plan_find(&plan, OP_STDIO)) && !strcmp(o->argv[0], "tty");
   /* "inherit" (OCI runtime mode): the init gets our stdio as is, and we leave
    * once it runs, so the caller (conmon, containerd's shim), a subreaper,

@@ -58,6 +58,15 @@ describe("podman --runtime ctr", () => {
     expect({ code: s.code, out: s.stdout }).toEqual({ code: 0, out: "compat\n" });
   });
 
+  test("-t: the pty master comes over --console-socket, for run and for exec", () => {
+    const r = podman(["run", "--rm", "-t", ...LIMITS, IMAGE, "sh", "-c", "tty; exit 5"]);
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 5, out: "/dev/pts/0\r\n" });
+    expect(podman(["run", "-d", "--name", "ctr-pt", ...LIMITS, IMAGE, "sleep", "100"]).code).toBe(0);
+    const e = podman(["exec", "-t", "ctr-pt", "sh", "-c", "tty; exit 6"]);
+    expect({ code: e.code, out: e.stdout }).toEqual({ code: 6, out: "/dev/pts/0\r\n" });
+    expect(podman(["rm", "-f", "-t", "0", "ctr-pt"]).code).toBe(0);
+  });
+
   test("run -d, exec, stop, rm", () => {
     const d = podman(["run", "-d", "--name", "ctr-pd", ...LIMITS, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]);
     expect({ code: d.code, err: d.stderr }).toEqual({ code: 0, err: "" });

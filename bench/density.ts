@@ -6,10 +6,12 @@
 // of MemAvailable, which catch what no cgroup is charged for (namespaces,
 // mounts, page tables) but move with whatever else the host does, so they are
 // a note, not a row.
-// Target: at most 1.5 MiB. The peer is Podman's conmon, where podman runs.
+// Target: at most 1.5 MiB. The peer is Podman's conmon, where podman runs:
+// `podman run -d --rootfs` of the same rootfs, conmon's VmRSS + the memory
+// cgroup its container's init is in.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Ctx, type Row, have, removeAll, sh, stats } from "./lib.ts";
+import { type Ctx, type Row, podman, podmanRunArgs, removeAll, sh, stats } from "./lib.ts";
 
 /** MemAvailable, and the kernel's unreclaimable memory: SUnreclaim + KernelStack + PageTables + Shmem (bytes). */
 function meminfo(): { available: number; kernel: number } {
@@ -27,40 +29,83 @@ function cgroupBytes(paths: string[]): number {
   return 0;
 }
 
-export async function density(ctx: Ctx): Promise<Row[]> {
-  const n = ctx.quick ? 20 : 200;
-  const names = Array.from({ length: n }, (_, i) => `density-${process.pid}-${i}`);
-  if (!have("podman") || !have("conmon")) ctx.notes.push("density: Podman's conmon is not installed here (apt-get install podman), so ctr's figure stands alone");
+/** Memory charged to the memory cgroup a process is in (v1 memory line, else the v2 one). */
+function cgroupOfPid(pid: number): string[] {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n").map((l) => l.split(":"));
+  const v1 = lines.find((l) => l[1]!.split(",").includes("memory"));
+  if (v1) return [`/sys/fs/cgroup/memory${v1[2]}`];
+  const v2 = lines.find((l) => l[0] === "0");
+  return v2 ? [`/sys/fs/cgroup${v2[2]}`, `/sys/fs/cgroup/unified${v2[2]}`] : [];
+}
+
+interface Engine {
+  run(name: string): string[];
+  env?: Record<string, string>;
+  /** per container: the monitor's pid and the container's cgroup directories */
+  inspect(names: string[]): { monitor: number; cgroups: string[] }[];
+  rm(names: string[]): string[];
+}
+
+interface Measured { monitor: number[]; cgroup: number[]; total: number[]; kernelPer: number; availPer: number }
+
+async function measure(names: string[], e: Engine): Promise<Measured> {
   try {
     const before = meminfo();
     // started a few at a time: this measures memory, not start-up
-    for (let i = 0; i < n; i += 4) {
+    for (let i = 0; i < names.length; i += 4) {
       await Promise.all(names.slice(i, i + 4).map(async (name) => {
-        const p = Bun.spawn([ctx.ctr, "run", "-d", "--net", "none", "--name", name, ctx.rootfs, "sleep", "100000"], { env: { ...process.env, ...ctx.ctrEnv }, stdout: "ignore", stderr: "pipe" });
-        if ((await p.exited) !== 0) throw new Error(`ctr run ${name} failed: ${(await new Response(p.stderr).text()).trim()}`);
+        const p = Bun.spawn(e.run(name), { env: { ...process.env, ...e.env }, stdout: "ignore", stderr: "pipe" });
+        if ((await p.exited) !== 0) throw new Error(`${e.run(name).join(" ")} failed: ${(await new Response(p.stderr).text()).trim()}`);
       }));
     }
     await Bun.sleep(1000);
     const after = meminfo();
-    const info = JSON.parse(sh([ctx.ctr, "inspect", ...names], ctx.ctrEnv)) as { State: { Running: boolean }; Ctr: { MonitorPid: number; CgroupPaths: string[] } }[];
-    const monitor: number[] = [];
-    const cgroup: number[] = [];
-    const total: number[] = [];
-    for (const c of info) {
-      if (!c.State.Running) throw new Error("density: a container stopped while idle");
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c.Ctr.MonitorPid}/status`, "utf8"))?.[1] ?? 0) * 1024;
-      const cg = cgroupBytes(c.Ctr.CgroupPaths);
-      monitor.push(rss / MiB);
-      cgroup.push(cg / MiB);
-      total.push((rss + cg) / MiB);
+    const m: Measured = { monitor: [], cgroup: [], total: [], kernelPer: (after.kernel - before.kernel) / names.length / MiB, availPer: (before.available - after.available) / names.length / MiB };
+    for (const c of e.inspect(names)) {
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${c.monitor}/status`, "utf8"))?.[1] ?? 0) * 1024;
+      const cg = cgroupBytes(c.cgroups);
+      m.monitor.push(rss / MiB);
+      m.cgroup.push(cg / MiB);
+      m.total.push((rss + cg) / MiB);
     }
-    const availPer = (before.available - after.available) / n / MiB;
-    const kernelPer = (after.kernel - before.kernel) / n / MiB;
-    ctx.notes.push(`density: host-wide meanwhile, per container: unreclaimable kernel memory (SUnreclaim+KernelStack+PageTables+Shmem) +${kernelPer.toFixed(2)} MiB, MemAvailable -${availPer.toFixed(2)} MiB (whole host: other work moves both)`);
-    return [
-      { name: `density: ${n} idle containers, monitor RSS + memory cgroup (medians ${stats(monitor).median.toFixed(2)} + ${stats(cgroup).median.toFixed(2)})`, unit: "MiB/container", better: "lower", stats: { ctr: stats(total) }, data: { containers: n, monitorRssMiB: stats(monitor), cgroupMiB: stats(cgroup), meminfoBefore: before, meminfoAfter: after, kernelPerContainerMiB: kernelPer, memAvailableDropPerContainerMiB: availPer } },
-    ];
+    return m;
   } finally {
-    await removeAll((ids) => [ctx.ctr, "rm", "-f", ...ids], names, ctx.ctrEnv);
+    await removeAll(e.rm, names, e.env);
   }
+}
+
+export async function density(ctx: Ctx): Promise<Row[]> {
+  const n = ctx.quick ? 20 : 200;
+  const ids = (prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${process.pid}-${i}`);
+  const results: Record<string, Measured> = {};
+  results.ctr = await measure(ids("density"), {
+    run: (name) => [ctx.ctr, "run", "-d", "--net", "none", "--name", name, ctx.rootfs, "sleep", "100000"],
+    env: ctx.ctrEnv,
+    inspect: (names) => (JSON.parse(sh([ctx.ctr, "inspect", ...names], ctx.ctrEnv)) as { State: { Running: boolean }; Ctr: { MonitorPid: number; CgroupPaths: string[] } }[]).map((c) => {
+      if (!c.State.Running) throw new Error("density: a ctr container stopped while idle");
+      return { monitor: c.Ctr.MonitorPid, cgroups: c.Ctr.CgroupPaths };
+    }),
+    rm: (names) => [ctx.ctr, "rm", "-f", ...names],
+  });
+  const pm = podman(ctx);
+  if (pm) {
+    results["podman (conmon)"] = await measure(ids("pdensity"), {
+      run: (name) => [...pm, "run", "-d", "--name", name, ...podmanRunArgs(ctx), "sleep", "100000"],
+      inspect: (names) => sh([...pm, "inspect", "--format", "{{.State.ConmonPid}} {{.State.Pid}}", ...names]).trim().split("\n").map((l) => {
+        const [conmon, pid] = l.split(" ").map(Number);
+        if (!pid) throw new Error("density: a podman container stopped while idle");
+        return { monitor: conmon!, cgroups: cgroupOfPid(pid) };
+      }),
+      rm: (names) => [...pm, "rm", "-f", "-t", "0", ...names],
+    });
+  } else ctx.notes.push("density: Podman's conmon is not installed here (apt-get install podman), so ctr's figure stands alone");
+  for (const [k, m] of Object.entries(results)) {
+    ctx.notes.push(`density, ${k}: host-wide meanwhile, per container: unreclaimable kernel memory (SUnreclaim+KernelStack+PageTables+Shmem) ${m.kernelPer >= 0 ? "+" : "-"}${Math.abs(m.kernelPer).toFixed(2)} MiB, MemAvailable ${m.availPer >= 0 ? "-" : "+"}${Math.abs(m.availPer).toFixed(2)} MiB (whole host: other work moves both)`);
+  }
+  const split = Object.entries(results).map(([k, m]) => `${k} ${stats(m.monitor).median.toFixed(2)} + ${stats(m.cgroup).median.toFixed(2)}`).join("; ");
+  return [{
+    name: `density: ${n} idle containers, monitor RSS + memory cgroup (medians: ${split})`, unit: "MiB/container", better: "lower",
+    stats: Object.fromEntries(Object.entries(results).map(([k, m]) => [k, stats(m.total)])),
+    data: { containers: n, ...Object.fromEntries(Object.entries(results).map(([k, m]) => [k, { monitorRssMiB: stats(m.monitor), cgroupMiB: stats(m.cgroup), kernelPerContainerMiB: m.kernelPer, memAvailableDropPerContainerMiB: m.availPer }])) },
+  }];
 }

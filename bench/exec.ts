@@ -1,6 +1,6 @@
 // Exec latency (issue 9 item 3): `exec true` into a running container,
-// ctr against `runc exec`.
-import { type Ctx, type Row, have, interleave, ociBundle, runcRoot, sh, timeOnce, tryRun } from "./lib.ts";
+// ctr against `runc exec` and `podman exec`.
+import { type Ctx, type Row, have, interleave, ociBundle, podman, podmanRunArgs, runcRoot, sh, timeOnce, tryRun } from "./lib.ts";
 
 export function exec(ctx: Ctx): Row[] {
   const name = `bench-exec-${process.pid}`;
@@ -14,9 +14,16 @@ export function exec(ctx: Ctx): Row[] {
       tryRun(["runc", "--root", runcRoot(ctx), "run", "--detach", "--bundle", b, runcId]);
       c.runc = () => timeOnce(["runc", "--root", runcRoot(ctx), "exec", runcId!, "true"]);
     }
+    const pm = podman(ctx);
+    if (pm) {
+      sh([...pm, "run", "-d", "--name", name, ...podmanRunArgs(ctx), "sleep", "100000"]);
+      c.podman = () => timeOnce([...pm, "exec", name, "true"]);
+    }
     return [{ name: "exec true", unit: "ms", better: "lower", stats: interleave(c, ctx.runs, ctx.warmup) }];
   } finally {
     tryRun([ctx.ctr, "rm", "-f", name], ctx.ctrEnv);
     if (runcId) tryRun(["runc", "--root", runcRoot(ctx), "delete", "--force", runcId]);
+    const pm = podman(ctx);
+    if (pm) tryRun([...pm, "rm", "-f", "-t", "0", name]);
   }
 }

@@ -107,3 +107,32 @@ export async function removeAll(argv: (ids: string[]) => string[], ids: string[]
   const chunks = Array.from({ length: Math.ceil(ids.length / per) }, (_, i) => ids.slice(i * per, (i + 1) * per));
   await Promise.all(chunks.map((c) => Bun.spawn(argv(c), { env: { ...process.env, ...env }, stdout: "ignore", stderr: "ignore" }).exited));
 }
+
+let podmanArgv: string[] | null | undefined;
+/**
+ * podman with its own storage under the bench's work dir, cgroupfs (no
+ * systemd here) and runc (crun refuses this hybrid host), or null when it is
+ * missing or cannot run a container here (said in the notes). Containers get
+ * --rootfs on a copy of the busybox rootfs: the same directory rootfs as ctr.
+ */
+export function podman(ctx: Ctx, probe = true): string[] | null {
+  if (podmanArgv !== undefined || !probe) return podmanArgv ?? null;
+  podmanArgv = null;
+  if (!have("podman") || !have("conmon")) return null;
+  const argv = ["podman", "--root", join(ctx.work, "podman/root"), "--runroot", join(ctx.work, "podman/run"), "--cgroup-manager", "cgroupfs", "--runtime", "runc", "--events-backend", "none"];
+  const p = Bun.spawnSync([...argv, "run", "--rm", ...podmanRunArgs(ctx), "true"], { stdout: "ignore", stderr: "pipe" });
+  if (p.exitCode !== 0) ctx.notes.push(`podman: cannot run a container here (${p.stderr.toString().trim().split("\n").at(-1)})`);
+  else podmanArgv = argv;
+  return podmanArgv;
+}
+
+/**
+ * `podman run` flags for the same work as `ctr run --net none ROOTFS`. The
+ * ulimits are lowered explicitly: podman raises RLIMIT_NPROC by default,
+ * which needs CAP_SYS_RESOURCE, and this host's bounding set lacks it.
+ */
+export function podmanRunArgs(ctx: Ctx): string[] {
+  const dir = join(ctx.work, "podman-rootfs");
+  if (!existsSync(dir)) cpSync(ctx.rootfs, dir, { recursive: true, verbatimSymlinks: true });
+  return ["--net", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=4096:4096", "--rootfs", dir];
+}

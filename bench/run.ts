@@ -14,7 +14,7 @@ import { density } from "./density.ts";
 import { exec } from "./exec.ts";
 import { images } from "./images.ts";
 import { network } from "./network.ts";
-import { type Ctx, type Row, type Stats, have, tryRun } from "./lib.ts";
+import { type Ctx, type Row, type Stats, have, podman, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
 
 const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images };
@@ -63,7 +63,25 @@ try {
   // containers are removed by each benchmark; what is left is the state and the bridge
   tryRun([CTR, "rm", "-f", ...Bun.spawnSync([CTR, "ps", "-aq"], { env: { ...process.env, ...ctx.ctrEnv } }).stdout.toString().split("\n").filter(Boolean)], ctx.ctrEnv);
   tryRun(["ip", "link", "del", bridge]);
-  rmSync(work, { recursive: true, force: true });
+  const pm = podman(ctx, false);
+  if (pm) tryRun([...pm, "rm", "-af", "-t", "0"]);
+  // podman's overlay driver mounts its own home, again whenever conmon's
+  // `podman container cleanup` runs after a container exits: unmount what is
+  // under work until it can be removed
+  for (let i = 0; ; i++) {
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(`${work}/`));
+    for (const m of mounts.sort((a, b) => b.length - a.length)) tryRun(["umount", "-l", m]);
+    try {
+      rmSync(work, { recursive: true, force: true });
+      break;
+    } catch (e) {
+      if (i >= 20) {
+        console.error(`bench: could not remove ${work}: ${(e as Error).message}`);
+        break;
+      }
+      Bun.sleepSync(250);
+    }
+  }
 }
 
 const f1 = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);

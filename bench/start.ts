@@ -1,10 +1,10 @@
 // Start latency (issue 9 items 1, 2 and 8): a container that does nothing.
 //  - `ctr run --rm --net none true` against `runc run` and `crun run` on the
-//    same bundle, and the kernel's own floor: `unshare` of the same namespaces.
+//    same bundle, `podman run --rm --rootfs`, and the kernel's own floor: `unshare` of the same namespaces.
 //  - `ctr run --rm true` in bridge mode (ctr's default) against ctr's own
 //    --net none: the difference is what the network costs (target <= 5 ms).
 import { join } from "node:path";
-import { type Ctx, type Row, have, interleave, ociBundle, runcRoot, timeOnce } from "./lib.ts";
+import { type Ctx, type Row, have, interleave, ociBundle, podman, podmanRunArgs, runcRoot, timeOnce } from "./lib.ts";
 
 const UNSHARE = ["unshare", "--fork", "--pid", "--mount", "--uts", "--ipc", "--net", "true"];
 
@@ -30,6 +30,8 @@ export function start(ctx: Ctx): Row[] {
       else c.crun = () => timeOnce(["crun", "--root", join(ctx.work, "crun"), "run", "--bundle", b, `bench${seq++}`]);
     }
   }
+  const pm = podman(ctx);
+  if (pm) c.podman = () => timeOnce([...pm, "run", "--rm", ...podmanRunArgs(ctx), "true"]);
   if (have("unshare")) c["unshare (floor)"] = () => timeOnce(UNSHARE);
   rows.push({ name: "run --rm --net none true", unit: "ms", better: "lower", stats: interleave(c, ctx.runs, ctx.warmup) });
 

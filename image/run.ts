@@ -1,6 +1,7 @@
 // What `run IMAGE` takes from the image: its layers as an overlay rootfs and
 // its config (Entrypoint, Cmd, Env, WorkingDir, User, Labels, StopSignal,
 // ExposedPorts) under whatever the flags and the TOML file say.
+import { writeSync } from "node:fs";
 import type { ContainerSpec } from "../spec/types.ts";
 import type { ImageConfig } from "./manifest.ts";
 import { mountOverlay } from "./overlay.ts";
@@ -35,16 +36,28 @@ export function applyImageConfig(spec: ContainerSpec, config: ImageConfig): Cont
   };
 }
 
-/** Finds the image, applies its config and mounts its overlay under the container's directory. */
-export function imageRootfs(spec: ContainerSpec, containerDir: string): ImageRootfs {
+/**
+ * Finds the image (pulling it when it is not here, as docker run does; the
+ * pull's lines go to stderr), applies its config and mounts its overlay
+ * under the container's directory.
+ */
+export async function imageRootfs(spec: ContainerSpec, containerDir: string): Promise<ImageRootfs> {
   const ref = spec.image!;
-  const rec = findImage(ref);
+  let rec = findImage(ref);
   if (!rec) {
     let shown = ref;
     try {
       shown = familiar(canonical(parseReference(ref)));
     } catch {}
-    throw new ImageError(`Unable to find image '${shown}' locally: ctr pull is not built yet; load it first (ctr image load -i FILE, or ctr import ROOTFS.tar NAME)`);
+    const say = (line: string) => writeSync(2, `${line}\n`);
+    say(`Unable to find image '${shown}' locally`);
+    const { pull } = await import("./registry.ts");
+    try {
+      rec = (await pull(ref, { progress: say })).image;
+    } catch (e) {
+      throw new ImageError(`pulling ${shown}: ${(e as Error).message}`);
+    }
+    say(`Status: Downloaded newer image for ${shown}`);
   }
   const config = loadConfig(rec);
   const layers = unpackLayers(loadManifest(rec.manifest), config);

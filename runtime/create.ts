@@ -212,7 +212,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   try {
     if (spec.image && !spec.rootfs) {
       // an image: its overlay is mounted now and its config applied (loaded only for images)
-      const r = (await import("../image/run.ts")).imageRootfs(spec, containerDir(id));
+      const r = await (await import("../image/run.ts")).imageRootfs(spec, containerDir(id));
       spec = r.spec;
       image = r.image;
     }

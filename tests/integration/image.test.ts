@@ -165,10 +165,11 @@ describe("run from an image", () => {
     expect(existsSync(join(root, "containers", a))).toBe(false);
   });
 
-  test("a missing image: one line, exit 125, nothing left", () => {
-    const r = ctr(["run", "--rm", "--net", "none", "nosuchimage"]);
+  test("a missing image that cannot be pulled: Docker's line, one error, exit 125, nothing left", () => {
+    // port 9 on loopback: nothing listens, the pull fails at once
+    const r = ctr(["run", "--rm", "--net", "none", "127.0.0.1:9/nosuchimage"]);
     expect(r.code).toBe(125);
-    expect(r.stderr).toMatch(/^ctr: Unable to find image 'nosuchimage:latest' locally.*\n$/);
+    expect(r.stderr).toMatch(/^Unable to find image '127.0.0.1:9\/nosuchimage:latest' locally\n.*\nctr: pulling 127.0.0.1:9\/nosuchimage:latest: .+\n$/);
     expect(ok(["ps", "-aq"])).toBe("");
     expect(readdirSync(join(root, "containers")).filter((d) => !d.startsWith("."))).toEqual([]);
     expect(mounts()).toEqual([]);

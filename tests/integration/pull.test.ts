@@ -68,6 +68,16 @@ describe("pull from a local docker-registry", () => {
     expect(other2).toContain(`${sha256(bLayer).slice(0, 12)}: Pull complete`);
   });
 
+  test("run of an image that is not here pulls it, as docker run does", async () => {
+    const img = imageOf([base], { Cmd: ["echo", "pulled by run"] });
+    await pushImage(reg.host, "test/runpull", "latest", img.config, img.layers);
+    const r = ctr(["run", "--rm", "--net", "none", `${reg.host}/test/runpull`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("pulled by run\n");
+    expect(r.stderr).toStartWith(`Unable to find image '${reg.host}/test/runpull:latest' locally\nlatest: Pulling from test/runpull\n`);
+    expect(r.stderr).toContain(`Status: Downloaded newer image for ${reg.host}/test/runpull:latest\n`);
+  });
+
   test("a missing tag: one line, exit 1", () => {
     const r = ctr(["pull", `${reg.host}/test/busybox:nope`]);
     expect(r.code).toBe(1);
@@ -88,10 +98,10 @@ describe("pull from a registry that lies", () => {
       layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(good)}`, size: good.length }],
     }));
     const tokens: string[] = [];
-    const server = Bun.serve({
+    const server: ReturnType<typeof Bun.serve> = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      fetch(req) {
+      fetch(req): Response {
         const u = new URL(req.url);
         if (u.pathname === "/token") {
           tokens.push(u.searchParams.get("scope") ?? "");

@@ -1,21 +1,64 @@
-// Images (issue 9 item 7): pull + unpack of the same image from a local
-// registry against skopeo+umoci or podman pull. Until `ctr pull` exists
-// (issue 6), what can be measured is `ctr image load` of the busybox rootfs
-// as an OCI layout tar; no peer here loads one without a daemon or podman,
-// so that row stands alone. Image verbs are young: a failure is a note, not
-// a failed bench.
+// Images (issue 9 item 7): pull + unpack of the same image (the busybox
+// rootfs as one gzipped layer) from a local registry (Debian's
+// docker-registry on 127.0.0.1, started here), `ctr pull` against
+// `podman pull` (skopeo + umoci where installed is not written yet). Each run
+// pulls into a store without the image (removed after each, untimed). Also
+// `ctr image load` of the same image as an OCI layout tar, with no peer.
+// Image verbs are young: a failure is a note, not a failed bench.
 import { join } from "node:path";
-import { type Ctx, type Row, have, interleave, sh, timeOnce, tryRun } from "./lib.ts";
+import { writeTar } from "../image/tar.ts";
+import { gz, imageOf, rootfsEntries } from "../tests/fixtures/image.ts";
+import { pushImage, type Registry, startRegistry } from "../tests/fixtures/registry.ts";
+import { type Ctx, type Row, have, interleave, podman, sh, timeOnce, tryRun } from "./lib.ts";
 
-export function images(ctx: Ctx): Row[] {
-  const ok = (argv: string[]) => Bun.spawnSync(argv, { env: { ...process.env, ...ctx.ctrEnv }, stdout: "ignore", stderr: "ignore" }).exitCode === 0;
-  if (!ok([ctx.ctr, "image", "--help"])) {
-    ctx.notes.push("images: not yet: images are issue 6 (no `ctr image` verbs in this build)");
+const ok = (ctx: Ctx, argv: string[]) => Bun.spawnSync(argv, { env: { ...process.env, ...ctx.ctrEnv }, stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+
+async function pullBench(ctx: Ctx): Promise<Row[]> {
+  if (!ok(ctx, [ctx.ctr, "pull", "--help"])) {
+    ctx.notes.push("images: pull: not yet (issue 6: no `ctr pull` in this build)");
     return [];
   }
-  const peers = ["skopeo", "umoci", "podman"].filter((b) => !have(b));
-  const pull = ok([ctx.ctr, "pull", "--help"]) ? "`ctr pull` exists but its benchmark (local registry) is not written yet" : "pull: not yet (issue 6)";
-  ctx.notes.push(`images: ${pull}; ${peers.length ? `${peers.join(", ")} not installed (apt-get install ${peers.join(" ")})` : "peers present but not run"}`);
+  if (!have("docker-registry")) {
+    ctx.notes.push("images: pull not measured: no local registry (apt-get install docker-registry)");
+    return [];
+  }
+  let reg: Registry | undefined;
+  const pm = podman(ctx);
+  if (!pm) ctx.notes.push("images: podman missing, so `ctr pull` stands alone (apt-get install podman)");
+  ctx.notes.push(have("skopeo") && have("umoci")
+    ? "images: skopeo + umoci are installed but not run yet: podman pull is the peer"
+    : "images: skopeo + umoci not installed (apt-get install skopeo umoci): podman pull is the peer");
+  try {
+    reg = await startRegistry(join(ctx.work, "registry"));
+    const layer = gz(writeTar(rootfsEntries(ctx.rootfs)));
+    const img = imageOf([layer], { Cmd: ["sh"] });
+    await pushImage(reg.host, "bench/busybox", "1", img.config, img.layers);
+    const ref = `${reg.host}/bench/busybox:1`;
+    const c: Record<string, () => number> = {
+      ctr: () => {
+        const ms = timeOnce([ctx.ctr, "pull", "-q", ref], ctx.ctrEnv);
+        sh([ctx.ctr, "rmi", ref], ctx.ctrEnv);
+        return ms;
+      },
+    };
+    if (pm) {
+      c.podman = () => {
+        const ms = timeOnce([...pm, "pull", "-q", "--tls-verify=false", ref]);
+        sh([...pm, "rmi", "-f", ref]);
+        return ms;
+      };
+    }
+    const s = interleave(c, ctx.runs, ctx.warmup);
+    return [{ name: `pull + unpack from a local registry (busybox, 1 layer, ${(layer.length / 1048576).toFixed(1)} MiB gzipped)`, unit: "ms", better: "lower", stats: s, data: { layerBytes: layer.length } }];
+  } catch (e) {
+    ctx.notes.push(`images: pull could not be measured: ${(e as Error).message.split("\n")[0]}`);
+    return [];
+  } finally {
+    await reg?.stop();
+  }
+}
+
+function loadBench(ctx: Ctx): Row[] {
   const ref = `bench/busybox:${process.pid}`;
   const tar = join(ctx.work, "busybox-rootfs.tar");
   const oci = join(ctx.work, "busybox-oci.tar");
@@ -39,4 +82,12 @@ export function images(ctx: Ctx): Row[] {
   } finally {
     tryRun([ctx.ctr, "image", "rm", "-f", ref], ctx.ctrEnv);
   }
+}
+
+export async function images(ctx: Ctx): Promise<Row[]> {
+  if (!ok(ctx, [ctx.ctr, "image", "--help"])) {
+    ctx.notes.push("images: not yet: images are issue 6 (no `ctr image` verbs in this build)");
+    return [];
+  }
+  return [...(await pullBench(ctx)), ...loadBench(ctx)];
 }

@@ -126,7 +126,8 @@ export function unpackLayers(m: Manifest, config: ImageConfig): string[] {
       renameSync(tmp, dir);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
-      throw e;
+      // a parallel run or load unpacked the same layer first: theirs is as good
+      if (!existsSync(dir)) throw e;
     }
     return dir;
   });

@@ -43,21 +43,25 @@ export function applyImageConfig(spec: ContainerSpec, config: ImageConfig): Cont
  */
 export async function imageRootfs(spec: ContainerSpec, containerDir: string): Promise<ImageRootfs> {
   const ref = spec.image!;
-  let rec = findImage(ref);
+  const policy = spec.pull ?? "missing";
+  let rec = policy === "always" ? undefined : findImage(ref);
   if (!rec) {
     let shown = ref;
     try {
       shown = familiar(canonical(parseReference(ref)));
     } catch {}
+    if (policy === "never") throw new ImageError(`No such image: ${shown} (--pull never)`);
     const say = (line: string) => writeSync(2, `${line}\n`);
-    say(`Unable to find image '${shown}' locally`);
+    if (policy === "missing") say(`Unable to find image '${shown}' locally`);
     const { pull } = await import("./registry.ts");
+    let r;
     try {
-      rec = (await pull(ref, { progress: say })).image;
+      r = await pull(ref, { progress: say });
     } catch (e) {
       throw new ImageError(`pulling ${shown}: ${(e as Error).message}`);
     }
-    say(`Status: Downloaded newer image for ${shown}`);
+    rec = r.image;
+    say(`Status: ${r.downloaded ? "Downloaded newer image" : "Image is up to date"} for ${shown}`);
   }
   const config = loadConfig(rec);
   const layers = unpackLayers(loadManifest(rec.manifest), config);

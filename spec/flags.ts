@@ -146,6 +146,10 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   str("hostname", "h", "string", "Container host name", (s, v) => (s.hostname = parseHostname(v))),
   str("domainname", undefined, "string", "Container NIS domain name", (s, v) => (s.domainname = parseHostname(v, "domain name"))),
   bool("read-only", undefined, "Mount the container's root filesystem as read only", (s, v) => (s.readOnly = v)),
+  str("pull", undefined, "string", 'Pull image before running ("always", "missing", "never") (default "missing")', (s, v) => {
+    if (v !== "always" && v !== "missing" && v !== "never") throw new SpecError(`invalid pull option: '${v}': must be one of "always", "missing" or "never"`);
+    s.pull = v;
+  }),
   str("entrypoint", undefined, "string", 'Overwrite the default ENTRYPOINT of the image ("" clears it)', (s, v) => {
     // Like Docker, the value is one executable, not split into words.
     s.entrypoint = v === "" ? [] : [v];

@@ -102,6 +102,8 @@ export interface ContainerSpec {
   image?: string;
   /** host directory holding the root filesystem */
   rootfs?: string;
+  /** when to pull the image: undefined = "missing", as Docker */
+  pull?: "missing" | "always" | "never";
   /** undefined = take from the image (or none, for a rootfs) */
   entrypoint?: string[];
   command?: string[];

@@ -78,6 +78,18 @@ describe("pull from a local docker-registry", () => {
     expect(r.stderr).toContain(`Status: Downloaded newer image for ${reg.host}/test/runpull:latest\n`);
   });
 
+  test("--pull never refuses a missing image; --pull always asks the registry again", () => {
+    const never = ctr(["run", "--rm", "--net", "none", "--pull", "never", `${reg.host}/test/notpulled`]);
+    expect(never.code).toBe(125);
+    expect(never.stderr).toBe(`ctr: No such image: ${reg.host}/test/notpulled:latest (--pull never)\n`);
+    const always = ctr(["run", "--rm", "--net", "none", "--pull", "always", `${reg.host}/test/busybox:1.0`]);
+    expect(always.code).toBe(0);
+    expect(always.stdout).toBe("pulled\n");
+    expect(always.stderr).toStartWith("1.0: Pulling from test/busybox\n");
+    expect(always.stderr).toContain("Status: Image is up to date");
+    expect(ctr(["run", "--rm", "--net", "none", "--pull", "sometimes", "x"]).stderr).toContain("invalid pull option");
+  });
+
   test("a missing tag: one line, exit 1", () => {
     const r = ctr(["pull", `${reg.host}/test/busybox:nope`]);
     expect(r.code).toBe(1);

@@ -33,6 +33,8 @@ export const VERBS: Record<string, VerbEntry> = {
   network: { summary: "Manage networks (create, ls, inspect, rm, connect, disconnect)", load: () => import("./network.ts"), errorCode: 1 },
   "port-proxy": { summary: "(internal) Forward a container's published ports; started by run", load: () => import("./port-proxy.ts"), errorCode: 1 },
   pull: { summary: "Download an image from a registry", load: () => import("./pull.ts"), errorCode: 1 },
+  login: { summary: "Log in to a registry", load: () => import("./login.ts"), errorCode: 1 },
+  logout: { summary: "Log out from a registry", load: () => import("./logout.ts"), errorCode: 1 },
   image: { summary: "Manage images (ls, inspect, import, load, save, rm, tag, prune)", load: () => import("./image.ts"), errorCode: 1 },
   images: { summary: "List images", load: () => import("./image.ts").then((m) => ({ default: m.alias("ls") })), errorCode: 1 },
   rmi: { summary: "Remove one or more images", load: () => import("./image.ts").then((m) => ({ default: m.alias("rm") })), errorCode: 1 },

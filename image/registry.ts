@@ -3,7 +3,8 @@
 // picked, anonymous bearer tokens, blobs fetched in parallel and each checked
 // against its digest before it is stored (putBlob refuses a mismatch).
 import { type Descriptor, hostPlatform, MT, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
-import { canonical, parseReference, type Reference } from "./reference.ts";
+import { type Credentials, loadCredentials } from "./auth.ts";
+import { canonical, parseReference } from "./reference.ts";
 import { addImage, hasBlob, ImageError, type ImageRecord, putBlob, sha256 } from "./store.ts";
 
 const ACCEPT = [MT.ociIndex, MT.dockerList, MT.ociManifest, MT.dockerManifest].join(", ");
@@ -25,31 +26,43 @@ export interface Pulled {
   downloaded: boolean;
 }
 
-function endpoint(r: Reference, insecure: string[]): string {
-  const host = r.domain === "docker.io" ? "registry-1.docker.io" : r.domain;
+export function endpoint(domain: string, insecure: string[]): string {
+  const host = domain === "docker.io" ? "registry-1.docker.io" : domain;
   const bare = host.replace(/:\d+$/, "");
   const plain = insecure.includes(host) || ["localhost", "127.0.0.1", "[::1]"].includes(bare) || bare.startsWith("127.");
   return `${plain ? "http" : "https"}://${host}`;
 }
 
-/** fetch with the registry's token dance: a 401 with a Bearer challenge gets an anonymous token and one retry. */
-class Session {
-  private token?: string;
+/**
+ * fetch with the registry's auth dance: a 401 with a Bearer challenge gets a
+ * token (anonymous, or with the saved login) and one retry; a Basic
+ * challenge is answered with the saved login.
+ */
+export class Session {
+  private authorization?: string;
   constructor(
     readonly base: string,
     readonly repo: string,
+    readonly host: string,
+    private readonly creds?: Credentials,
   ) {}
 
+  private basic(): string | undefined {
+    return this.creds && `Basic ${Buffer.from(`${this.creds.user}:${this.creds.pass}`).toString("base64")}`;
+  }
+
   async get(path: string, accept?: string): Promise<Response> {
-    const url = `${this.base}/v2/${this.repo}/${path}`;
-    const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) });
+    const url = this.repo ? `${this.base}/v2/${this.repo}/${path}` : `${this.base}/v2/`;
+    const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(this.authorization ? { Authorization: this.authorization } : {}) });
     let res = await this.fetch(url, headers());
-    if (res.status === 401 && !this.token) {
+    if (res.status === 401 && !this.authorization) {
       const challenge = res.headers.get("www-authenticate") ?? "";
-      if (!/^bearer /i.test(challenge)) throw new ImageError(`${url}: unauthorized (${challenge || "no challenge"}); ctr login is not built yet`);
-      this.token = await this.fetchToken(challenge);
+      if (/^bearer /i.test(challenge)) this.authorization = `Bearer ${await this.fetchToken(challenge)}`;
+      else if (/^basic /i.test(challenge) && this.creds) this.authorization = this.basic();
+      else throw new ImageError(`unauthorized: ${this.host} wants a login: ctr login ${this.host}`);
       res = await this.fetch(url, headers());
     }
+    if (res.status === 401) throw new ImageError(`unauthorized: ${this.host} refused ${this.creds ? `the login of ${this.creds.user}` : "anonymous access"}${this.creds ? "" : `: ctr login ${this.host}`}`);
     if (res.status === 404) throw new ImageError(`manifest unknown or blob unknown: ${this.repo}/${path} not found on ${this.base}`);
     if (!res.ok) throw new ImageError(`${url}: ${res.status} ${res.statusText}`);
     return res;
@@ -69,8 +82,10 @@ class Session {
     if (!params.realm) throw new ImageError(`registry ${this.base}: bearer challenge without a realm`);
     const u = new URL(params.realm);
     if (params.service) u.searchParams.set("service", params.service);
-    u.searchParams.set("scope", params.scope ?? `repository:${this.repo}:pull`);
-    const res = await this.fetch(u.toString(), {});
+    if (params.scope || this.repo) u.searchParams.set("scope", params.scope ?? `repository:${this.repo}:pull`);
+    const basic = this.basic();
+    const res = await this.fetch(u.toString(), basic ? { Authorization: basic } : {});
+    if (res.status === 401) throw new ImageError(`unauthorized: ${this.host} refused ${this.creds ? `the login of ${this.creds.user}` : "anonymous access"}${this.creds ? "" : `: ctr login ${this.host}`}`);
     if (!res.ok) throw new ImageError(`token from ${u.origin}: ${res.status} ${res.statusText}`);
     const body = (await res.json()) as { token?: string; access_token?: string };
     const t = body.token ?? body.access_token;
@@ -92,7 +107,7 @@ async function getManifest(s: Session, ref: string): Promise<{ bytes: Uint8Array
 export async function pull(refText: string, opts: PullOptions = {}): Promise<Pulled> {
   const ref = parseReference(refText);
   const say = opts.progress ?? (() => {});
-  const s = new Session(endpoint(ref, opts.insecure ?? (process.env.CTR_INSECURE_REGISTRIES ?? "").split(",").filter(Boolean)), ref.path);
+  const s = new Session(endpoint(ref.domain, insecureHosts(opts.insecure)), ref.path, ref.domain, loadCredentials(ref.domain));
   say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path.replace(/^library\//, "")}`);
   let top = await getManifest(s, ref.digest ?? ref.tag!);
   const pending: [Uint8Array, string][] = [[top.bytes, top.digest]];
@@ -132,4 +147,11 @@ export async function pull(refText: string, opts: PullOptions = {}): Promise<Pul
   for (const l of m.layers) if (downloaded) say(`${l.digest.slice(7, 19)}: Pull complete`);
   say(`Digest: ${pending[0]![1]}`);
   return { image, name, digest: pending[0]![1], downloaded };
+}
+
+export const insecureHosts = (extra: string[] = []) => [...extra, ...(process.env.CTR_INSECURE_REGISTRIES ?? "").split(",").filter(Boolean)];
+
+/** `ctr login`: the registry's /v2/ answers these credentials (Basic, or a token got with them). */
+export async function checkLogin(domain: string, creds: Credentials, insecure: string[] = []): Promise<void> {
+  await new Session(endpoint(domain, insecureHosts(insecure)), "", domain, creds).get("");
 }

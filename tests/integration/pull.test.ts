@@ -2,12 +2,12 @@
 // and from a fake registry (Bun.serve) that asks for a bearer token and serves
 // a tampered blob.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hostPlatform } from "../../image/manifest.ts";
 import { writeTar } from "../../image/tar.ts";
 import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
-import { pushImage, pushManifest, type Registry, startRegistry } from "../fixtures/registry.ts";
+import { pushAuth, pushImage, pushManifest, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { ROOTFS, testRoot } from "./harness.ts";
 
 const { root, ctr } = testRoot("pull");
@@ -94,6 +94,36 @@ describe("pull from a local docker-registry", () => {
     const r = ctr(["pull", `${reg.host}/test/busybox:nope`]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^ctr: manifest unknown.*not found.*\n$/);
+  });
+});
+
+describe("login: a registry with basic auth (htpasswd)", () => {
+  test("pull needs a login; login checks and saves it (0600); logout forgets it", async () => {
+    const dir = join(root, "authreg");
+    mkdirSync(dir, { recursive: true });
+    const areg = await startRegistry(dir, { alice: "s3cret" });
+    try {
+      pushAuth.Authorization = `Basic ${btoa("alice:s3cret")}`;
+      const img = imageOf([base], { Cmd: ["echo", "private"] });
+      await pushImage(areg.host, "private/app", "1", img.config, img.layers);
+      delete pushAuth.Authorization;
+      const ref = `${areg.host}/private/app:1`;
+      const anon = ctr(["pull", ref]);
+      expect(anon.code).toBe(1);
+      expect(anon.stderr).toBe(`ctr: unauthorized: ${areg.host} wants a login: ctr login ${areg.host}\n`);
+      const bad = ctr(["login", "-u", "alice", "--password-stdin", areg.host], { stdin: new Blob(["wrong\n"]) });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain("refused the login of alice");
+      expect(existsSync(join(data, "auth.json"))).toBe(false);
+      expect(ok(["login", "-u", "alice", "-p", "s3cret", areg.host])).toBe("Login Succeeded\n");
+      expect(statSync(join(data, "auth.json")).mode & 0o777).toBe(0o600);
+      ok(["pull", ref]);
+      expect(ok(["run", "--rm", "--net", "none", ref])).toBe("private\n");
+      expect(ok(["logout", areg.host])).toBe(`Removing login credentials for ${areg.host}\n`);
+      expect(ctr(["pull", ref]).code).toBe(1);
+    } finally {
+      await areg.stop();
+    }
   });
 });
 

@@ -64,14 +64,14 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
       exitStatus = await attach(executor, pid, false);
     },
   },
-  start: { usage: "start ID", flags: [], run: ([id]) => ociStart(need(id, "start")) },
+  start: { usage: "start ID", flags: [], run: ([id], _, log) => ociStart(need(id, "start"), (m) => log("warning", m)) },
   state: { usage: "state ID", flags: [], run: ([id]) => print(JSON.stringify(ociState(findOci(need(id, "state"))), null, 2)) },
   kill: {
     usage: "kill [--all] ID [SIGNAL]",
     flags: [{ names: ["--all", "-a"] }],
     run: ([id, sig], o) => ociKill(need(id, "kill"), sig ?? "SIGTERM", o.all === true),
   },
-  delete: { usage: "delete [--force] ID", flags: [{ names: ["--force", "-f"] }], run: ([id], o) => ociDelete(need(id, "delete"), o.force === true) },
+  delete: { usage: "delete [--force] ID", flags: [{ names: ["--force", "-f"] }], run: ([id], o, log) => ociDelete(need(id, "delete"), o.force === true, (m) => log("warning", m)) },
   list: {
     usage: "list [--format table|json] [--quiet]",
     flags: [{ names: ["--format", "-f"], value: true }, { names: ["--quiet", "-q"] }],

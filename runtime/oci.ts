@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "no
 import { join, resolve } from "node:path";
 import { cgroupPids } from "../cgroup/cgroup.ts";
 import { parseOciConfig, parseOciProcess } from "../spec/oci.ts";
+import type { OciHook } from "../spec/types.ts";
 import { signalNumber } from "../spec/signals.ts";
 import { createContainer, releaseCreated } from "./create.ts";
 import { EngineError } from "./errors.ts";
@@ -116,6 +117,19 @@ export async function ociCreate(id: string, bundleDir: string, opts: OciCreateOp
   const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
   const c = await createContainer(spec, { attach: true, waitForStart: true, directStdio: true, consoleSocket });
   c.executor.release();
+  // the namespaces exist and the init waits: prestart and createRuntime hooks (CNI, ...) run now; a failure undoes the create
+  try {
+    const hooks = spec.oci!.hooks;
+    if (hooks?.prestart || hooks?.createRuntime) {
+      // the states runc hands its hooks: "creating" here, "created" to poststart
+      const st: OciState = { ...ociState(c.record), status: "creating" };
+      runHooks("prestart", hooks.prestart, st);
+      runHooks("createRuntime", hooks.createRuntime, st);
+    }
+  } catch (e) {
+    await removeContainer(c.record.id, { force: true, quiet: true });
+    throw e;
+  }
   if (opts.pidFile) {
     const tmp = `${resolve(opts.pidFile)}.tmp`;
     writeFileSync(tmp, String(c.pid));
@@ -134,12 +148,40 @@ function writeProfile(profile: Record<string, unknown>): string {
   return file;
 }
 
-export function ociStart(id: string): void {
+export function ociStart(id: string, warn: (msg: string) => void = () => {}): void {
   const rec = findOci(id);
   const st = ociState(rec).status;
   if (st === "stopped") throw new OciError("cannot start a container that has stopped");
   if (st !== "created") throw new OciError(`cannot start an already ${st} container`);
+  const before = ociState(rec);
   releaseCreated(rec);
+  // runtime-spec: a failed poststart hook is a warning; the container runs on
+  try {
+    if (rec.spec.oci!.hooks?.poststart) runHooks("poststart", rec.spec.oci!.hooks.poststart, before);
+  } catch (e) {
+    warn((e as Error).message);
+  }
+}
+
+/** Each hook in order, the container's state JSON on its stdin (runtime-spec config.md#posix-platform-hooks); the first failure throws. */
+export function runHooks(kind: string, hooks: OciHook[] | undefined, state: OciState): void {
+  for (const [i, h] of (hooks ?? []).entries()) {
+    const args = h.args?.length ? h.args : [h.path];
+    const env = Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    let p;
+    try {
+      p = Bun.spawnSync([h.path, ...args.slice(1)], {
+        argv0: args[0], env, stdin: Buffer.from(JSON.stringify(state)), stdout: "pipe", stderr: "pipe",
+        timeout: h.timeout ? h.timeout * 1000 : undefined,
+      });
+    } catch (e) {
+      throw new OciError(`error running ${kind} hook #${i}: ${(e as Error).message}`);
+    }
+    if (p.exitCode !== 0) {
+      const why = p.exitCode === null ? `timeout after ${h.timeout}s` : `exit status ${p.exitCode}`;
+      throw new OciError(`error running ${kind} hook #${i}: ${why}, stdout: ${p.stdout.toString().trim()}, stderr: ${p.stderr.toString().trim()}`);
+    }
+  }
 }
 
 export function ociKill(id: string, sig: string, all: boolean): void {
@@ -156,7 +198,7 @@ export function ociKill(id: string, sig: string, all: boolean): void {
   else signal(st.pid, n);
 }
 
-export async function ociDelete(id: string, force: boolean): Promise<void> {
+export async function ociDelete(id: string, force: boolean, warn: (msg: string) => void = () => {}): Promise<void> {
   let rec: ContainerRecord;
   try {
     rec = findOci(id);
@@ -167,6 +209,11 @@ export async function ociDelete(id: string, force: boolean): Promise<void> {
   const st = ociState(rec).status;
   if (!force && st !== "stopped" && st !== "created") throw new OciError(`cannot delete container ${id} that is not stopped: ${st}`);
   await removeContainer(rec.id, { force: true, quiet: true });
+  try {
+    if (rec.spec.oci!.hooks?.poststop) runHooks("poststop", rec.spec.oci!.hooks.poststop, { ...ociState(rec), status: "stopped", pid: 0 });
+  } catch (e) {
+    warn((e as Error).message);
+  }
 }
 
 export async function ociPause(id: string): Promise<void> {

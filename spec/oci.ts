@@ -5,7 +5,7 @@
 // the plan uses instead of Docker's defaults.
 import { SpecError } from "./errors.ts";
 import { checkRlimitName } from "./ulimits.ts";
-import { type ContainerSpec, defaultSpec, type NamespaceKind, type OciDevice, type OciMount } from "./types.ts";
+import { type ContainerSpec, defaultSpec, type NamespaceKind, type OciDevice, type OciHook, type OciMount } from "./types.ts";
 
 export interface OciParsed {
   spec: ContainerSpec;
@@ -139,9 +139,7 @@ export function parseOciConfig(config: unknown, bundle: string): OciParsed {
 
   const propagation = typeof linux.rootfsPropagation === "string" ? linux.rootfsPropagation : "";
   if (propagation && !PROPAGATIONS.includes(propagation)) throw new SpecError(`config.json: linux.rootfsPropagation ${JSON.stringify(propagation)} is not one of ${PROPAGATIONS.join(", ")}`);
-  if (isObj(config.hooks) && Object.values(config.hooks).some((h) => Array.isArray(h) && h.length)) {
-    warnings.push("hooks are not run yet: config.json's hooks were ignored");
-  }
+  const hooks = parseHooks(config.hooks, warnings);
   spec.oci = {
     bundle,
     mounts,
@@ -158,6 +156,7 @@ export function parseOciConfig(config: unknown, bundle: string): OciParsed {
     uidMappings,
     gidMappings,
   };
+  if (hooks) spec.oci.hooks = hooks;
 
   let seccomp: Record<string, unknown> | undefined;
   if (isObj(linux.seccomp)) {
@@ -165,6 +164,31 @@ export function parseOciConfig(config: unknown, bundle: string): OciParsed {
     seccomp = ociSeccomp(linux.seccomp, warnings);
   }
   return { spec, seccomp, warnings };
+}
+
+/** The hooks ctr runs from TypeScript; createContainer and startContainer run inside the container, which the executor does not do yet. */
+const HOOK_KINDS = ["prestart", "createRuntime", "poststart", "poststop"] as const;
+
+function parseHooks(v: unknown, warnings: string[]): NonNullable<ContainerSpec["oci"]>["hooks"] {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) throw new SpecError("config.json: hooks must be an object");
+  const out: NonNullable<NonNullable<ContainerSpec["oci"]>["hooks"]> = {};
+  for (const [kind, list] of Object.entries(v)) {
+    if (!Array.isArray(list) || list.length === 0) continue;
+    if (!(HOOK_KINDS as readonly string[]).includes(kind)) {
+      warnings.push(`${kind} hooks are not run yet (they run inside the container): ${list.length} ignored`);
+      continue;
+    }
+    out[kind as (typeof HOOK_KINDS)[number]] = list.map((h: Json, i: number) => {
+      if (!isObj(h) || typeof h.path !== "string" || !h.path.startsWith("/")) throw new SpecError(`config.json: hooks.${kind}[${i}].path must be an absolute path`);
+      const hook: OciHook = { path: h.path };
+      if (h.args !== undefined) hook.args = strings(h.args, `hooks.${kind}[${i}].args`);
+      if (h.env !== undefined) hook.env = strings(h.env, `hooks.${kind}[${i}].env`);
+      if (h.timeout !== undefined) hook.timeout = uint(h.timeout, `hooks.${kind}[${i}].timeout`);
+      return hook;
+    });
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 export const PROPAGATIONS = ["shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable"];

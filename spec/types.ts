@@ -179,6 +179,16 @@ export interface OciExtras {
   /** "containerID:hostID:size" lines */
   uidMappings: string[];
   gidMappings: string[];
+  /** lifecycle hooks the runtime runs itself (runtime-spec config.md#posix-platform-hooks) */
+  hooks?: Partial<Record<"prestart" | "createRuntime" | "poststart" | "poststop", OciHook[]>>;
+}
+
+export interface OciHook {
+  path: string;
+  args?: string[];
+  env?: string[];
+  /** seconds */
+  timeout?: number;
 }
 
 /** A spec with every field at its Docker default. */

@@ -208,3 +208,43 @@ describe("what the bundle says is what the container gets", () => {
     expect(outs.ctr).toBe(outs.runc!);
   });
 });
+
+describe("hooks", () => {
+  test("prestart, createRuntime, poststart and poststop run with the state on stdin, as runc runs them", async () => {
+    const states: Record<string, Record<string, any>> = {};
+    for (const w of ["ctr", "runc"] as const) {
+      const out = join(dir, `hooks-${w}`);
+      mkdirSync(out, { recursive: true });
+      const hook = (kind: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/${kind}; echo "$HOOKENV" > ${out}/${kind}.env`], env: ["HOOKENV=yes"] });
+      const b = bundle(`hooks-${w}`, ["sleep", "100"], (c) => {
+        c.hooks = Object.fromEntries(["prestart", "createRuntime", "poststart", "poststop"].map((k) => [k, [hook(k)]]));
+      });
+      const i = `oci-hooks-${w}-${process.pid}`;
+      expect(rt(w, ["create", "--bundle", b, i]).code).toBe(0);
+      expect(rt(w, ["start", i]).code).toBe(0);
+      expect(rt(w, ["kill", i, "KILL"]).code).toBe(0);
+      await until(() => state(w, i).status === "stopped");
+      expect(rt(w, ["delete", i]).code).toBe(0);
+      states[w] = Object.fromEntries(
+        ["prestart", "createRuntime", "poststart", "poststop"].map((k) => {
+          const s = JSON.parse(readFileSync(join(out, k), "utf8"));
+          return [k, { status: s.status, id: s.id === i, pid: s.pid > 0, bundle: s.bundle === b, env: readFileSync(join(out, `${k}.env`), "utf8").trim() }];
+        }),
+      );
+    }
+    expect(states.ctr).toEqual(states.runc!);
+    // runc's states: "creating" before start, "created" to poststart
+    expect(states.ctr!.createRuntime!.status).toBe("creating");
+  });
+
+  test("a failing createRuntime hook fails create (exit 1) and leaves nothing", () => {
+    const b = bundle("hookfail", ["true"], (c) => {
+      c.hooks = { createRuntime: [{ path: "/bin/sh", args: ["sh", "-c", "echo nope >&2; exit 3"] }] };
+    });
+    const r = rt("ctr", ["create", "--bundle", b, "hookfail"]);
+    expect(r.code).toBe(1);
+    expect(msg(r)).toContain("exit status 3");
+    expect(msg(r)).toContain("nope");
+    expect(rt("ctr", ["list", "-q"]).stdout).toBe("");
+  });
+});

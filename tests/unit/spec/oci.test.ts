@@ -91,12 +91,16 @@ describe("variants", () => {
     const { seccomp } = parseOciConfig(c, "/b");
     expect(validateProfile(seccomp).syscalls!.length).toBe(2);
   });
-  test("apparmor, selinux and hooks are warned about", () => {
+  test("apparmor, selinux and in-container hooks are warned about; the others kept", () => {
     const c = base();
     c.process.apparmorProfile = "docker-default";
     c.process.selinuxLabel = "system_u:system_r:container_t:s0";
-    c.hooks = { prestart: [{ path: "/bin/true" }] };
-    expect(parseOciConfig(c, "/b").warnings.length).toBe(3);
+    c.hooks = { prestart: [{ path: "/bin/true", timeout: 5 }], startContainer: [{ path: "/bin/true" }] };
+    const { spec, warnings } = parseOciConfig(c, "/b");
+    expect(warnings.length).toBe(3);
+    expect(spec.oci!.hooks).toEqual({ prestart: [{ path: "/bin/true", timeout: 5 }] });
+    c.hooks = { poststop: [{ path: "rel" }] };
+    expect(() => parseOciConfig(c, "/b")).toThrow(/hooks.poststop\[0\].path/);
   });
   test("errors name the field", () => {
     const bad = (f: (c: any) => void, msg: RegExp) => {

@@ -154,6 +154,18 @@ export function createCgroup(relPath: string, r: ResourceSpec, hs: Hierarchy[] =
   return ref;
 }
 
+/** New limits for a container's existing cgroup (`ctr oci update`): only those r names; the device list stays as it is. */
+export function updateCgroup(ref: CgroupRef, r: ResourceSpec, hs: Hierarchy[] = readHierarchies()): void {
+  const dirs = hs.map((h) => ref.paths[ref.mounts.indexOf(h.mount)]);
+  const missing = unenforceable(hs, r, dirs.filter((d, i): d is string => !!d && hs[i]!.version === 2));
+  if (missing) throw new CgroupError(missing);
+  hs.forEach((h, i) => {
+    const dir = dirs[i];
+    if (!dir) return;
+    for (const l of limitsFor(h, dir, { ...r, deviceCgroupRules: undefined })) if (!l.file.startsWith("devices.")) writeLimit(dir, l);
+  });
+}
+
 function writeLimit(dir: string, l: Limit) {
   const f = join(dir, l.file);
   if (l.optional && !existsSync(f)) return;

@@ -93,6 +93,37 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
       print([lines[0], ...lines.slice(1).filter((l) => pids.includes(Number(l.trim().split(/\s+/)[1])))].join("\n"));
     },
   },
+  update: {
+    usage: "update [--resources FILE|-] [--memory N] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] ID",
+    flags: [
+      { names: ["--resources", "-r"], value: true }, { names: ["--memory"], value: true }, { names: ["--memory-swap"], value: true },
+      { names: ["--memory-reservation"], value: true }, { names: ["--cpu-shares"], value: true }, { names: ["--cpu-quota"], value: true },
+      { names: ["--cpu-period"], value: true }, { names: ["--cpuset-cpus"], value: true }, { names: ["--cpuset-mems"], value: true },
+      { names: ["--pids-limit"], value: true }, { names: ["--blkio-weight"], value: true },
+    ],
+    run: async ([id], o, log) => {
+      const { ociUpdate } = await import("../runtime/oci.ts");
+      let json: Record<string, any> = {};
+      if (o.resources) {
+        const text = o.resources === "-" ? await Bun.stdin.text() : await Bun.file(String(o.resources)).text();
+        json = JSON.parse(text);
+      }
+      // runc's flags, one value each, over the JSON
+      const num = (k: string) => (o[k] === undefined ? undefined : Number(o[k]));
+      const set = (group: string, key: string, v: unknown) => v !== undefined && ((json[group] ??= {})[key] = v);
+      set("memory", "limit", num("memory"));
+      set("memory", "swap", num("memory-swap"));
+      set("memory", "reservation", num("memory-reservation"));
+      set("cpu", "shares", num("cpu-shares"));
+      set("cpu", "quota", num("cpu-quota"));
+      set("cpu", "period", num("cpu-period"));
+      set("cpu", "cpus", o["cpuset-cpus"]);
+      set("cpu", "mems", o["cpuset-mems"]);
+      set("pids", "limit", num("pids-limit"));
+      set("blockIO", "weight", num("blkio-weight"));
+      ociUpdate(need(id, "update"), json, (m) => log("warning", m));
+    },
+  },
   pause: { usage: "pause ID", flags: [], run: ([id]) => ociPause(need(id, "pause")) },
   resume: { usage: "resume ID", flags: [], run: ([id]) => ociResume(need(id, "resume")) },
   features: { usage: "features", flags: [], run: () => print(JSON.stringify(featureDoc(), null, 4)) },

@@ -5,8 +5,8 @@
 // runc's wording, since containerd and Podman match on some of them.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cgroupPids } from "../cgroup/cgroup.ts";
-import { parseOciConfig, parseOciProcess } from "../spec/oci.ts";
+import { cgroupPids, updateCgroup } from "../cgroup/cgroup.ts";
+import { parseOciConfig, parseOciProcess, resources } from "../spec/oci.ts";
 import type { OciHook } from "../spec/types.ts";
 import { signalNumber } from "../spec/signals.ts";
 import { createContainer, releaseCreated } from "./create.ts";
@@ -17,7 +17,7 @@ import { pauseContainer, unpauseContainer } from "./lifecycle.ts";
 import { removeContainer, signal } from "./remove.ts";
 import { nameOwner } from "./state/names.ts";
 import { stateRoot } from "./state/paths.ts";
-import { type ContainerRecord, listIds, loadRecord } from "./state/record.ts";
+import { type ContainerRecord, listIds, loadRecord, saveRecord } from "./state/record.ts";
 import { liveState, type Status } from "./state/status.ts";
 
 export const OCI_VERSION = "1.0.2";
@@ -227,6 +227,19 @@ export async function ociResume(id: string): Promise<void> {
   const rec = findOci(id);
   if (ociState(rec).status !== "paused") throw new OciError("container not paused");
   await unpauseContainer(rec);
+}
+
+/** `update`: linux.resources JSON (from --resources) merged with the single-value flags, written to the live cgroup. */
+export function ociUpdate(id: string, json: unknown, warn: (msg: string) => void): void {
+  const rec = findOci(id);
+  if (ociState(rec).status === "stopped") throw new OciError("container not running");
+  if (typeof json !== "object" || json === null) throw new OciError("update: the resources must be a JSON object (linux.resources)");
+  const warnings: string[] = [];
+  const r = resources(json as Record<string, unknown>, warnings);
+  for (const w of warnings) warn(w);
+  updateCgroup(rec.cgroup, r);
+  // later creates of the same record (none today) and `ctr inspect` see the new limits
+  saveRecord({ ...rec, spec: { ...rec.spec, resources: { ...rec.spec.resources, ...r } } });
 }
 
 export function ociPids(id: string): number[] {

@@ -193,7 +193,8 @@ function parseHooks(v: unknown, warnings: string[]): NonNullable<ContainerSpec["
 
 export const PROPAGATIONS = ["shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable"];
 
-function resources(r: Json, warnings: string[]): ContainerSpec["resources"] {
+/** linux.resources (config.json, or `update --resources`) -> ctr's ResourceSpec. */
+export function resources(r: Json, warnings: string[]): ContainerSpec["resources"] {
   const out: ContainerSpec["resources"] = {};
   const mem: Json = isObj(r.memory) ? r.memory : {};
   if (typeof mem.limit === "number" && mem.limit > 0) out.memory = mem.limit;

@@ -248,3 +248,29 @@ describe("hooks", () => {
     expect(rt("ctr", ["list", "-q"]).stdout).toBe("");
   });
 });
+
+describe("update", () => {
+  test("--resources JSON and runc's flags reach the running container's cgroup", () => {
+    const b = bundle("update", ["sleep", "100"]);
+    const i = `oci-update-${process.pid}`;
+    expect(rt("ctr", ["create", "--bundle", b, i]).code).toBe(0);
+    expect(rt("ctr", ["start", i]).code).toBe(0);
+    const pid = state("ctr", i).pid;
+    // v1: one hierarchy per controller; v2 ("0::/path"): one directory, other file names
+    const lines = [...readFileSync(`/proc/${pid}/cgroup`, "utf8").matchAll(/^\d+:([^:]*):(.*)$/gm)];
+    const v1 = (ctl: string) => lines.find((m) => m[1]!.split(",").includes(ctl));
+    const v2 = lines.find((m) => m[1] === "");
+    const file = (ctl: string, f1: string, f2: string) =>
+      v1(ctl) ? `/sys/fs/cgroup/${v1(ctl)![1]}${v1(ctl)![2]}/${f1}` : `/sys/fs/cgroup${v2![2]}/${f2}`;
+    const res = join(dir, "resources.json");
+    writeFileSync(res, JSON.stringify({ memory: { limit: 64 << 20 }, pids: { limit: 50 } }));
+    expect(rt("ctr", ["update", "--resources", res, i]).code).toBe(0);
+    expect(readFileSync(file("memory", "memory.limit_in_bytes", "memory.max"), "utf8").trim()).toBe(String(64 << 20));
+    expect(readFileSync(file("pids", "pids.max", "pids.max"), "utf8").trim()).toBe("50");
+    expect(rt("ctr", ["update", "--pids-limit", "60", "--cpu-shares", "512", i]).code).toBe(0);
+    expect(readFileSync(file("pids", "pids.max", "pids.max"), "utf8").trim()).toBe("60");
+    if (v1("cpu")) expect(readFileSync(file("cpu", "cpu.shares", ""), "utf8").trim()).toBe("512");
+    expect(rt("ctr", ["delete", "--force", i]).code).toBe(0);
+    expect(msg(rt("ctr", ["update", "--pids-limit", "1", i]))).toBe("container does not exist");
+  });
+});

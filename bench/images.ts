@@ -6,9 +6,7 @@
 // `ctr image load` of the same image as an OCI layout tar, with no peer.
 // Image verbs are young: a failure is a note, not a failed bench.
 import { join } from "node:path";
-import { writeTar } from "../image/tar.ts";
-import { gz, imageOf, rootfsEntries } from "../tests/fixtures/image.ts";
-import { pushImage, type Registry, startRegistry } from "../tests/fixtures/registry.ts";
+import type { Registry } from "../tests/fixtures/registry.ts";
 import { type Ctx, type Row, have, interleave, podman, sh, timeOnce, tryRun } from "./lib.ts";
 
 const ok = (ctx: Ctx, argv: string[]) => Bun.spawnSync(argv, { env: { ...process.env, ...ctx.ctrEnv }, stdout: "ignore", stderr: "ignore" }).exitCode === 0;
@@ -28,6 +26,10 @@ async function pullBench(ctx: Ctx): Promise<Row[]> {
   const skopeo = have("skopeo") && have("umoci");
   if (!skopeo) ctx.notes.push("images: skopeo + umoci not installed (apt-get install skopeo umoci)");
   try {
+    // loaded here, not at the top: a change in image/ or the test fixtures costs this row, not the whole bench
+    const { writeTar } = await import("../image/tar.ts");
+    const { gz, imageOf, rootfsEntries } = await import("../tests/fixtures/image.ts");
+    const { pushImage, startRegistry } = await import("../tests/fixtures/registry.ts");
     reg = await startRegistry(join(ctx.work, "registry"));
     const layer = gz(writeTar(rootfsEntries(ctx.rootfs)));
     const img = imageOf([layer], { Cmd: ["sh"] });

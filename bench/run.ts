@@ -57,7 +57,7 @@ try {
     const rows = await bench(ctx);
     const seconds = (performance.now() - t) / 1000;
     for (const r of rows) results.push({ ...r, seconds });
-    if (!quick) console.log(`${name}: ${seconds.toFixed(1)} s`);
+    console.log(`${name}: ${seconds.toFixed(1)} s`);
   }
 } finally {
   // containers are removed by each benchmark; what is left is the state and the bridge

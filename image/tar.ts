@@ -46,6 +46,9 @@ function num(b: Uint8Array, off: number, len: number): number {
   return v;
 }
 
+/** PAX key prefix of extended attributes; their values are latin1 strings holding the raw bytes */
+export const XATTR = "SCHILY.xattr.";
+
 function paxRecords(data: Uint8Array): Record<string, string> {
   const out: Record<string, string> = {};
   let i = 0;
@@ -54,9 +57,13 @@ function paxRecords(data: Uint8Array): Record<string, string> {
     if (sp < 0) break;
     const len = parseInt(dec.decode(data.subarray(i, sp)), 10);
     if (!(len > 0) || i + len > data.length) throw new TarError("malformed PAX header");
-    const rec = dec.decode(data.subarray(sp + 1, i + len - 1));
-    const eq = rec.indexOf("=");
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    const rec = data.subarray(sp + 1, i + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq > 0) {
+      const key = dec.decode(rec.subarray(0, eq));
+      // xattr values are bytes (security.capability is a binary struct): kept byte for byte as latin1
+      out[key] = key.startsWith(XATTR) ? Buffer.from(rec.subarray(eq + 1)).toString("latin1") : dec.decode(rec.subarray(eq + 1));
+    }
     i += len;
   }
   return out;
@@ -136,6 +143,7 @@ export interface WriteEntry {
   mtime?: number;
   linkname?: string;
   data?: Uint8Array;
+  xattrs?: Record<string, Uint8Array>;
 }
 
 const enc = new TextEncoder();
@@ -161,15 +169,16 @@ function header(name: string, flag: string, size: number, e: WriteEntry): Uint8A
   return h;
 }
 
-function paxHeader(records: Record<string, string>): Uint8Array {
-  let body = "";
+function paxHeader(records: Record<string, string | Uint8Array>): Uint8Array {
+  const parts: Uint8Array[] = [];
   for (const [k, v] of Object.entries(records)) {
-    const rec = enc.encode(` ${k}=${v}\n`).length;
+    const val = typeof v === "string" ? enc.encode(v) : v;
+    const rec = enc.encode(` ${k}=`).length + val.length + 1;
     let len = rec + 1;
     while (String(len).length + rec !== len) len = String(len).length + rec;
-    body += `${len} ${k}=${v}\n`;
+    parts.push(enc.encode(`${len} ${k}=`), val, enc.encode("\n"));
   }
-  return enc.encode(body);
+  return Buffer.concat(parts);
 }
 
 const pad = (n: number) => new Uint8Array((512 - (n % 512)) % 512);
@@ -180,7 +189,8 @@ export function writeTar(entries: Iterable<WriteEntry>): Uint8Array {
   for (const e of entries) {
     const name = e.type === "dir" && !e.name.endsWith("/") ? `${e.name}/` : e.name;
     const data = e.type === "file" ? (e.data ?? new Uint8Array()) : new Uint8Array();
-    const long: Record<string, string> = {};
+    const long: Record<string, string | Uint8Array> = {};
+    for (const [k, v] of Object.entries(e.xattrs ?? {})) long[`${XATTR}${k}`] = v;
     if (enc.encode(name).length > 100) long.path = name;
     if (e.linkname && enc.encode(e.linkname).length > 100) long.linkpath = e.linkname;
     if (Object.keys(long).length) {

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, linkSync, lchownSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lsetxattr, mkfifo, mkWhiteout } from "../runtime/sys/libc.ts";
-import { readTar, type TarEntry } from "./tar.ts";
+import { readTar, type TarEntry, XATTR } from "./tar.ts";
 
 export class LayerError extends Error {
   override name = "EngineError";
@@ -87,8 +87,23 @@ export function unpackLayer(tar: Uint8Array, root: string): UnpackStats {
     if (!writeEntry(root, e, path, stats)) continue;
     if (e.type !== "hardlink") lchownSync(path, e.uid, e.gid);
     if (e.type !== "symlink" && e.type !== "hardlink") chmodSync(path, e.mode); // after chown, which clears set-id bits
+    if (e.type !== "symlink" && e.type !== "hardlink") applyXattrs(e, path); // after chown, which clears file capabilities
   }
   return stats;
+}
+
+/**
+ * File capabilities and user.* attributes are kept. trusted.overlay.* would let
+ * a layer forge overlayfs's own metadata (opaque, redirect): the layer is
+ * rejected. Other namespaces (security.selinux, system.*) are not applied.
+ */
+function applyXattrs(e: TarEntry, path: string): void {
+  for (const [k, v] of Object.entries(e.pax)) {
+    if (!k.startsWith(XATTR)) continue;
+    const name = k.slice(XATTR.length);
+    if (name.startsWith("trusted.overlay.")) throw new LayerError(`layer rejected: ${JSON.stringify(e.name)} carries the overlayfs attribute ${name}`);
+    if (name === "security.capability" || name.startsWith("user.")) lsetxattr(path, name, Buffer.from(v, "latin1"));
+  }
 }
 
 function writeEntry(root: string, e: TarEntry, path: string, stats: UnpackStats): boolean {

@@ -19,6 +19,7 @@ function open() {
     umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
     lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+    lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
     _exit: { args: [FFIType.i32], returns: FFIType.void },
     __errno_location: { args: [], returns: FFIType.ptr },
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -95,6 +96,19 @@ export function mkWhiteout(path: string): void {
 export function lsetxattr(path: string, name: string, value: string | Uint8Array): void {
   const [p, n, v] = [cstr(path), cstr(name), typeof value === "string" ? Buffer.from(value) : Buffer.from(value)];
   check(libc().lsetxattr(ptr(p), ptr(n), v.length ? ptr(v) : null, v.length, 0), "lsetxattr", `${name} on ${path}`);
+}
+
+/** An extended attribute of the path itself, or undefined when it has none of that name (ENODATA). */
+export function lgetxattr(path: string, name: string): Uint8Array | undefined {
+  const [p, n] = [cstr(path), cstr(name)];
+  const buf = new Uint8Array(65536);
+  const r = Number(libc().lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
+  if (r < 0) {
+    const e = errno();
+    if (e === 61) return undefined; // ENODATA
+    throw new SysError("lgetxattr", e, `${name} on ${path}`);
+  }
+  return buf.slice(0, r);
 }
 
 /**

@@ -72,6 +72,12 @@ describe("unpack", () => {
     });
   }
 
+  test("a forged overlayfs attribute rejects the layer", () => {
+    const { layer } = setup();
+    const t = writeTar([{ name: "d", type: "dir", xattrs: { "trusted.overlay.redirect": enc.encode("/etc") } }]);
+    expect(() => unpackLayer(t, layer)).toThrow(/overlayfs attribute trusted.overlay.redirect/);
+  });
+
   test("a symlink replaced by a file is a file, not a write through it", () => {
     const { layer, outside } = setup();
     unpackLayer(writeTar([{ name: "s", type: "symlink", linkname: join(outside, "shadow") }, file("s", "mine")]), layer);

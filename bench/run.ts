@@ -49,15 +49,22 @@ const ctx: Ctx = {
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const loadBefore = loadavg();
 const results: (Row & { seconds: number })[] = [];
+const failed: string[] = [];
 const t0 = performance.now();
 try {
   for (const [name, bench] of Object.entries(BENCHES)) {
     if (only.length && !only.includes(name)) continue;
     const t = performance.now();
-    const rows = await bench(ctx);
-    const seconds = (performance.now() - t) / 1000;
-    for (const r of rows) results.push({ ...r, seconds });
-    console.log(`${name}: ${seconds.toFixed(1)} s`);
+    try {
+      const rows = await bench(ctx);
+      const seconds = (performance.now() - t) / 1000;
+      for (const r of rows) results.push({ ...r, seconds });
+      console.log(`${name}: ${seconds.toFixed(1)} s`);
+    } catch (e) {
+      // the others still run (each cleans up after itself); the run fails at the end
+      failed.push(`${name}: ${(e as Error).message}`);
+      console.error(`${name} FAILED: ${(e as Error).message}`);
+    }
   }
 } finally {
   // containers are removed by each benchmark; what is left is the state and the bridge
@@ -121,5 +128,9 @@ const machine = {
 };
 mkdirSync(join(import.meta.dir, "results"), { recursive: true });
 const out = join(import.meta.dir, "results", `${new Date().toISOString().replace(/[:.]/g, "-")}${quick ? "-quick" : ""}.json`);
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick, runs: ctx.runs, warmup: ctx.warmup, machine, results, notes: ctx.notes }, null, 2));
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick, runs: ctx.runs, warmup: ctx.warmup, machine, results, notes: ctx.notes, failed }, null, 2));
 console.log(`written: ${out}`);
+if (failed.length) {
+  console.error(`\n${failed.length} benchmark(s) failed:\n${failed.map((f) => `  ${f}`).join("\n")}`);
+  process.exit(1);
+}

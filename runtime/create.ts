@@ -146,6 +146,8 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     if (e instanceof UserError) throw new EngineError(e.message);
     throw e;
   }
+  // a bundle's process.user is numeric and complete: its additionalGids are all the groups, as with runc
+  if (spec.oci) user = { ...user, groups: spec.oci.additionalGids };
   // privileged: every capability this host can hand out (a VM or an outer
   // container may hold some back; asking for those fails capset with EPERM)
   const caps = resolveCaps({ privileged: spec.security.privileged, capAdd: spec.security.capAdd, capDrop: spec.security.capDrop })
@@ -189,7 +191,11 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     execFifo: opts.waitForStart ? join(dir, "exec.fifo") : undefined,
     onExit: spec.autoRemove && opts.removeArgv ? opts.removeArgv(id) : undefined,
     winsize: opts.winsize,
-    idMap: spec.namespaces.user?.mode === "private" ? mapText(remapRanges(spec.usernsRemap ?? "default")) : undefined,
+    idMap: spec.namespaces.user?.mode !== "private" ? undefined
+      : spec.oci ? { uid: `${spec.oci.uidMappings.join("\n")}\n`, gid: `${spec.oci.gidMappings.join("\n")}\n` }
+      : mapText(remapRanges(spec.usernsRemap ?? "default")),
+    // a bundle's rootfs is owned by its mapped ids already (as runc expects): no idmapped mount
+    rootfsMapped: spec.oci !== undefined,
     cgroupMounts: cgroupMounts(hierarchies),
   };
   if (opts.directStdio) {

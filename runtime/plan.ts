@@ -33,6 +33,8 @@ export interface RunInput {
   /** the memory cgroup's file with "oom_kill N": the monitor records in exit.json whether it grew */
   oomCounter?: string;
   idMap?: { uid: string; gid: string };
+  /** the rootfs is owned by the mapped ids already (an OCI bundle's): no idmapped mount of it */
+  rootfsMapped?: boolean;
   winsize?: { rows: number; cols: number };
   /** files bind-mounted over the rootfs's (/etc/hosts, /etc/hostname, /etc/resolv.conf from net/) */
   files?: { source: string; target: string }[];
@@ -96,7 +98,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   if (i.idMap) {
     steps.push({ op: "UID_MAP", args: [i.idMap.uid] }, { op: "GID_MAP", args: [i.idMap.gid] });
     // the image's files are owned by host ids: an idmapped mount shows them as the container's
-    steps.push({ op: "IDMAP_ROOTFS", args: [i.rootfs] });
+    if (!i.rootfsMapped) steps.push({ op: "IDMAP_ROOTFS", args: [i.rootfs] });
   }
   for (const p of i.cgroupProcs) steps.push({ op: "CGROUP_JOIN", args: [p] });
   // joined by the monitor, so the init is born inside: pid always; net when the

@@ -55,6 +55,11 @@ export function ociFsLayout(oci: OciExtras, ctx: OciFsContext): FsLayout {
   for (const m of oci.mounts) {
     const { flags, data } = parseMountOptions(m.options ?? []);
     const type = m.type ?? (flags & MS.BIND ? "bind" : "");
+    if ((type === "cgroup" || type === "cgroup2") && ctx.userns) {
+      // v1 hierarchies cannot be mounted from a user namespace: the host's tree, bound read-only
+      mounts.push({ source: "/sys/fs/cgroup", target: m.destination, fstype: "", flags: MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, data: "", create: "dir" });
+      continue;
+    }
     if (type === "cgroup" || type === "cgroup2") {
       // the host's layout, v1 or v2, whatever config.json names
       const ro = flags & MS.RDONLY;

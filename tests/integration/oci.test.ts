@@ -274,3 +274,28 @@ describe("update", () => {
     expect(msg(rt("ctr", ["update", "--pids-limit", "1", i]))).toBe("container does not exist");
   });
 });
+
+describe("user namespace from config.json", () => {
+  test("uidMappings/gidMappings: the same maps, ids and view of the rootfs as runc gives", async () => {
+    const b = bundle("userns", ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id; ls -ln /bin/busybox | cut -c1-30; echo x > /dev/null && echo devnull"], (c) => {
+      c.linux.namespaces.push({ type: "user" });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    const outs: Record<string, string> = {};
+    for (const w of ["ctr", "runc"] as const) {
+      const i = `oci-userns-${w}-${process.pid}`;
+      const out = join(dir, `userns-${w}.out`);
+      const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
+      const p = Bun.spawnSync([...argv, "create", "--bundle", b, i], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
+      expect({ w, code: p.exitCode, err: readFileSync(`${out}.err`, "utf8") }).toEqual({ w, code: 0, err: "" });
+      expect(rt(w, ["start", i]).code).toBe(0);
+      await until(() => state(w, i).status === "stopped");
+      await until(() => readFileSync(out, "utf8").includes("devnull"));
+      outs[w] = readFileSync(out, "utf8");
+      expect(rt(w, ["delete", i]).code).toBe(0);
+    }
+    expect(outs.ctr).toContain("100000");
+    expect(outs.ctr).toBe(outs.runc!);
+  });
+});

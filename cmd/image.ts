@@ -2,7 +2,7 @@
 // top-level spellings (images, rmi, tag, load, save, import) through `alias`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
-import { collectGarbage, findImage, getBlob, ImageError, type ImageRecord, loadConfig, loadManifest, readIndex, tagsOf, updateIndex } from "../image/store.ts";
+import { collectGarbage, findImage, getBlob, ImageError, type ImageRecord, loadConfig, loadManifest, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
 import { familiar, splitRepoTag } from "../image/reference.ts";
 import { listIds, loadRecord } from "../runtime/state/record.ts";
 import { type Verb, out, usage, write } from "./_shared.ts";
@@ -70,8 +70,12 @@ function find(ref: string): ImageRecord {
   return rec;
 }
 
-/** Removes one name or a whole image; what Docker prints, line by line. */
-async function removeOne(ref: string, force: boolean): Promise<string[]> {
+/** Removes one name or a whole image; what Docker prints, line by line. No image is taken into use meanwhile. */
+function removeOne(ref: string, force: boolean): Promise<string[]> {
+  return withGcLock("exclusive", () => removeLocked(ref, force));
+}
+
+async function removeLocked(ref: string, force: boolean): Promise<string[]> {
   const rec = find(ref);
   const lines: string[] = [];
   let byName: string | undefined;
@@ -220,10 +224,10 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
   async prune(args) {
     const { b } = parse(args, ["--filter"], ["-a", "--all", "-f", "--force"]);
     const all = b.has("-a") || b.has("--all");
-    const used = new Set(listIds().map((c) => loadRecord(c)?.image?.id).filter(Boolean));
     const lines: string[] = [];
     let reclaimed = 0;
-    await updateIndex((ix) => {
+    await withGcLock("exclusive", () => updateIndex((ix) => {
+      const used = new Set(listIds().map((c) => loadRecord(c)?.image?.id).filter(Boolean));
       for (const rec of Object.values(ix.images)) {
         const tags = tagsOf(rec.id, ix);
         if (used.has(rec.id) || (tags.length && !all)) continue;
@@ -236,7 +240,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
         reclaimed += rec.size;
       }
       collectGarbage(ix);
-    });
+    }));
     if (lines.length) out(`Deleted Images:\n${lines.join("\n")}\n`);
     out(`Total reclaimed space: ${human(reclaimed)}`);
   },

@@ -7,7 +7,7 @@ import { lstatSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { hostPlatform, type ImageConfig, type Index, type Manifest, MT, parseConfig, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
 import { canonical, parseReference } from "./reference.ts";
-import { addImage, getBlob, ImageError, type ImageRecord, loadManifest, putBlob, readIndex, sha256, tagsOf } from "./store.ts";
+import { addImage, getBlob, ImageError, type ImageRecord, loadManifest, putBlob, readIndex, sha256, tagsOf, withGcLock } from "./store.ts";
 import { decompress, readTar, writeTar, type WriteEntry } from "./tar.ts";
 
 const enc = new TextEncoder();
@@ -24,7 +24,11 @@ function layerMediaType(b: Uint8Array): string {
 export const fullName = (ref: string) => canonical(parseReference(ref));
 
 /** A flat rootfs tar (plain, gzip or zstd) as a one-layer image. */
-export async function importRootfs(tar: Uint8Array, name: string | undefined, changes: ImageConfig["config"] = {}): Promise<ImageRecord> {
+export function importRootfs(tar: Uint8Array, name: string | undefined, changes: ImageConfig["config"] = {}): Promise<ImageRecord> {
+  return withGcLock("shared", () => importLocked(tar, name, changes));
+}
+
+async function importLocked(tar: Uint8Array, name: string | undefined, changes: ImageConfig["config"]): Promise<ImageRecord> {
   const layer = putBlob(tar);
   const created = new Date().toISOString();
   const { architecture, os } = hostPlatform();
@@ -89,7 +93,11 @@ export interface Loaded {
 }
 
 /** `load -i`: a docker save tar, an OCI layout tar, or an OCI layout directory. */
-export async function loadArchive(path: string): Promise<Loaded[]> {
+export function loadArchive(path: string): Promise<Loaded[]> {
+  return withGcLock("shared", () => loadLocked(path));
+}
+
+async function loadLocked(path: string): Promise<Loaded[]> {
   let files: Files;
   try {
     files = lstatSync(path).isDirectory() ? dirFiles(path) : tarFiles(readFileSync(path));

@@ -5,7 +5,7 @@
 import { type Descriptor, hostPlatform, MT, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
 import { type Credentials, loadCredentials } from "./auth.ts";
 import { canonical, parseReference } from "./reference.ts";
-import { addImage, hasBlob, ImageError, type ImageRecord, putBlob, sha256 } from "./store.ts";
+import { addImage, hasBlob, ImageError, type ImageRecord, putBlob, sha256, withGcLock } from "./store.ts";
 
 const ACCEPT = [MT.ociIndex, MT.dockerList, MT.ociManifest, MT.dockerManifest].join(", ");
 const PARALLEL = 3;
@@ -104,7 +104,11 @@ async function getManifest(s: Session, ref: string): Promise<{ bytes: Uint8Array
 }
 
 /** Pulls NAME[:TAG|@DIGEST] into the store and tags it. */
-export async function pull(refText: string, opts: PullOptions = {}): Promise<Pulled> {
+export function pull(refText: string, opts: PullOptions = {}): Promise<Pulled> {
+  return withGcLock("shared", () => pullLocked(refText, opts));
+}
+
+async function pullLocked(refText: string, opts: PullOptions): Promise<Pulled> {
   const ref = parseReference(refText);
   const say = opts.progress ?? (() => {});
   const s = new Session(endpoint(ref.domain, insecureHosts(opts.insecure)), ref.path, ref.domain, loadCredentials(ref.domain));

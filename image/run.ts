@@ -6,13 +6,15 @@ import type { ContainerSpec } from "../spec/types.ts";
 import type { ImageConfig } from "./manifest.ts";
 import { mountOverlay } from "./overlay.ts";
 import { canonical, familiar, parseReference } from "./reference.ts";
-import { findImage, ImageError, loadConfig, loadManifest, unpackLayers } from "./store.ts";
+import { findImage, gcLock, ImageError, loadConfig, loadManifest, unpackLayers } from "./store.ts";
 
 export interface ImageRootfs {
   /** the spec with the image's config under it */
   spec: ContainerSpec;
   rootfs: string;
   image: { id: string; name: string; exposedPorts?: string[] };
+  /** lets rmi and prune go on: call once the container's record names the image */
+  release: () => void;
 }
 
 export function applyImageConfig(spec: ContainerSpec, config: ImageConfig): ContainerSpec {
@@ -42,6 +44,16 @@ export function applyImageConfig(spec: ContainerSpec, config: ImageConfig): Cont
  * under the container's directory.
  */
 export async function imageRootfs(spec: ContainerSpec, containerDir: string): Promise<ImageRootfs> {
+  const lock = gcLock("shared");
+  try {
+    return { ...(await findAndMount(spec, containerDir)), release: lock.release };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function findAndMount(spec: ContainerSpec, containerDir: string): Promise<Omit<ImageRootfs, "release">> {
   const ref = spec.image!;
   const policy = spec.pull ?? "missing";
   let rec = policy === "always" ? undefined : findImage(ref);

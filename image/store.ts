@@ -7,9 +7,10 @@
 //
 // An image's id is its config's digest, as Docker's. Tags are full names
 // (docker.io/library/busybox:latest; reference.ts).
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLock } from "../runtime/state/lock.ts";
+import { flock, LOCK_EX, LOCK_SH, LOCK_UN } from "../runtime/sys/libc.ts";
 import { dataRoot } from "../runtime/state/paths.ts";
 import { type ImageConfig, type Manifest, ManifestError, parseConfig, parseManifestOrIndex } from "./manifest.ts";
 import { canonical, parseReference } from "./reference.ts";
@@ -183,7 +184,38 @@ export function tagsOf(id: string, ix = readIndex()): string[] {
     .sort();
 }
 
-/** Blobs and unpacked layers no image refers to any more. */
+/**
+ * Garbage collection against work in flight: load, import, pull and run hold
+ * this shared while they have blobs or layers no image record names yet (or
+ * an image no container record names yet); rmi and prune hold it exclusive
+ * while they decide what is unused and delete it.
+ */
+export function gcLock(mode: "shared" | "exclusive"): { release(): void } {
+  mkdirSync(dataRoot(), { recursive: true });
+  const path = join(dataRoot(), "gc.lock");
+  const fd = openSync(path, "a");
+  flock(fd, mode === "shared" ? LOCK_SH : LOCK_EX, path);
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      flock(fd, LOCK_UN, path);
+      closeSync(fd);
+    },
+  };
+}
+
+export async function withGcLock<T>(mode: "shared" | "exclusive", fn: () => T | Promise<T>): Promise<T> {
+  const l = gcLock(mode);
+  try {
+    return await fn();
+  } finally {
+    l.release();
+  }
+}
+
+/** Blobs and unpacked layers no image refers to any more (call under gcLock("exclusive")). */
 export function collectGarbage(ix: Index): { blobs: number; layers: number } {
   const blobs = new Set<string>();
   const layers = new Set<string>();

@@ -215,12 +215,15 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   const id = newId();
   let prepared: Prepared;
   let image: ContainerRecord["image"];
+  // held from finding the image until the record names it: rmi and prune wait meanwhile
+  let releaseImage = () => {};
   try {
     if (spec.image && !spec.rootfs) {
       // an image: its overlay is mounted now and its config applied (loaded only for images)
       const r = await (await import("../image/run.ts")).imageRootfs(spec, containerDir(id));
       spec = r.spec;
       image = r.image;
+      releaseImage = r.release;
     }
     prepared = await prepareRun(spec, opts, id);
   } catch (e) {
@@ -228,6 +231,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       (await import("../image/overlay.ts")).unmountOverlay(containerDir(id));
       rmSync(containerDir(id), { recursive: true, force: true });
     }
+    releaseImage();
     throw e;
   }
   const { record, input, cgroupRel, hierarchies } = prepared;
@@ -235,6 +239,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   trace("decided");
   // the record first: whatever happens after (even kill -9), rm -f finds it
   saveRecord(record);
+  releaseImage();
   try {
     claimName(record.name, id);
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);

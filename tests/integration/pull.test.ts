@@ -10,7 +10,7 @@ import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
 import { pushAuth, pushImage, pushManifest, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { ROOTFS, testRoot } from "./harness.ts";
 
-const { root, ctr } = testRoot("pull");
+const { root, ctr, ctrAsync } = testRoot("pull");
 const data = join(root, "data");
 let reg: Registry;
 const base = gz(writeTar(rootfsEntries(ROOTFS, ["data", "host", "proc", "sys", "dev", "mnt", "ro", "www"])));
@@ -123,6 +123,51 @@ describe("login: a registry with basic auth (htpasswd)", () => {
       expect(ctr(["pull", ref]).code).toBe(1);
     } finally {
       await areg.stop();
+    }
+  });
+});
+
+describe("garbage collection against a pull in flight", () => {
+  test("prune waits for a slow pull instead of deleting the blobs it has fetched so far", async () => {
+    const layer = gz(writeTar([{ name: "f", type: "file", data: enc.encode("slow") }]));
+    const img = imageOf([layer], { Cmd: ["true"] });
+    const cfg = enc.encode(JSON.stringify(img.config));
+    const manifest = enc.encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(layer)}`, size: layer.length }],
+    }));
+    let layerAsked = 0;
+    const server: ReturnType<typeof Bun.serve> = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req): Promise<Response> {
+        const u = new URL(req.url);
+        if (u.pathname === "/v2/slow/manifests/1") return new Response(manifest, { headers: { "Content-Type": "application/vnd.oci.image.manifest.v1+json" } });
+        if (u.pathname === `/v2/slow/blobs/sha256:${sha256(cfg)}`) return new Response(cfg);
+        if (u.pathname === `/v2/slow/blobs/sha256:${sha256(layer)}`) {
+          layerAsked = Date.now();
+          await Bun.sleep(800);
+          return new Response(layer);
+        }
+        return new Response("not found", { status: 404 });
+      },
+    });
+    try {
+      const ref = `127.0.0.1:${server.port}/slow:1`;
+      const pulling = ctrAsync(["pull", ref]);
+      while (!layerAsked) await Bun.sleep(10);
+      // the config blob is stored, no image names it yet: prune must not take it
+      const pruned = await ctrAsync(["image", "prune", "-f"]);
+      expect(pruned.code).toBe(0);
+      expect(Date.now() - layerAsked).toBeGreaterThanOrEqual(700);
+      const p = await pulling;
+      expect(p.stderr).toBe("");
+      expect(p.code).toBe(0);
+      expect(ok(["image", "inspect", "-f", "{{.Id}}", ref]).trim()).toBe(`sha256:${sha256(cfg)}`);
+    } finally {
+      server.stop(true);
     }
   });
 });

@@ -180,10 +180,10 @@ function featureDoc() {
   return {
     ociVersionMin: "1.0.0",
     ociVersionMax: OCI_VERSION,
-    hooks: [],
+    hooks: ["prestart", "createRuntime", "poststart", "poststop"],
     mountOptions: ["async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid", "rbind", "relatime", "ro", "rw", "silent", "strictatime", "suid", "sync"],
     linux: {
-      namespaces: ["cgroup", "ipc", "mount", "network", "pid", "uts"],
+      namespaces: ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"],
       capabilities: capNames(hostBoundingSet()),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false },
       seccomp: { enabled: true, actions: ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"], operators: ["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"], archs: ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32"] },

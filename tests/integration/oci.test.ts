@@ -184,11 +184,12 @@ describe("what the bundle says is what the container gets", () => {
     const data = join(dir, "data");
     mkdirSync(data, { recursive: true });
     writeFileSync(join(data, "f"), "from the host");
-    const script = "echo $FOO $(hostname) $(cat /mnt/f); env | grep -c HOSTNAME; cat /proc/kcore | wc -c; exit 7";
+    const script = "echo $FOO $(hostname) $(cat /tmp/f); env | grep -c HOSTNAME; cat /proc/kcore | wc -c; exit 7";
     const b = bundle("probe", ["sh", "-c", script], (c) => {
       c.process.env.push("FOO=bar");
       c.hostname = "ocihost";
-      c.mounts.push({ destination: "/mnt", type: "bind", source: data, options: ["rbind", "ro"] });
+      // onto a directory the fixture has: a mount point made here would be made in the shared rootfs
+      c.mounts.push({ destination: "/tmp", type: "bind", source: data, options: ["rbind", "ro"] });
     });
     const outs: Record<string, string> = {};
     for (const w of ["ctr", "runc"] as const) {

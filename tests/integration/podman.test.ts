@@ -18,7 +18,8 @@ mkdirSync(dir, { recursive: true });
 const RUNC_LINK = join(dir, "runc");
 symlinkSync(CTR, RUNC_LINK);
 const IMAGE = "localhost/ctr-podman-test:busybox";
-const LIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
+// --network none: podman's own bridge set-up would turn on the host's ip_forward, which other tests expect off
+const LIMITS = ["--network", "none", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"];
 
 function podman(args: string[], runtime = RUNC_LINK, extra: string[] = []) {
   const argv = [

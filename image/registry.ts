@@ -5,7 +5,9 @@
 import { type Descriptor, hostPlatform, MT, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
 import { type Credentials, loadCredentials } from "./auth.ts";
 import { canonical, parseReference } from "./reference.ts";
-import { addImage, hasBlob, ImageError, type ImageRecord, putBlob, sha256, withGcLock } from "./store.ts";
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { addImage, blobPath, hasBlob, ImageError, type ImageRecord, putBlob, sha256, withGcLock } from "./store.ts";
 
 const ACCEPT = [MT.ociIndex, MT.dockerList, MT.ociManifest, MT.dockerManifest].join(", ");
 const PARALLEL = 3;
@@ -51,9 +53,9 @@ export class Session {
     return this.creds && `Basic ${Buffer.from(`${this.creds.user}:${this.creds.pass}`).toString("base64")}`;
   }
 
-  async get(path: string, accept?: string): Promise<Response> {
+  async get(path: string, accept?: string, extra: Record<string, string> = {}): Promise<Response> {
     const url = this.repo ? `${this.base}/v2/${this.repo}/${path}` : `${this.base}/v2/`;
-    const headers = (): Record<string, string> => ({ ...(accept ? { Accept: accept } : {}), ...(this.authorization ? { Authorization: this.authorization } : {}) });
+    const headers = (): Record<string, string> => ({ ...extra, ...(accept ? { Accept: accept } : {}), ...(this.authorization ? { Authorization: this.authorization } : {}) });
     let res = await this.fetch(url, headers());
     if (res.status === 401 && !this.authorization) {
       const challenge = res.headers.get("www-authenticate") ?? "";
@@ -103,6 +105,59 @@ async function getManifest(s: Session, ref: string): Promise<{ bytes: Uint8Array
   return { bytes, digest };
 }
 
+const ATTEMPTS = 4;
+
+/**
+ * A blob streamed to <blob>.partial while it is hashed, never held whole in
+ * memory. A connection that breaks mid-way is resumed with a Range request
+ * from the bytes already on disk (as is a .partial a killed pull left); a
+ * registry that ignores Range sends it all again. Stored only if size and
+ * digest match.
+ */
+async function download(s: Session, d: Descriptor, retrying: (from: number) => void): Promise<void> {
+  const partial = `${blobPath(d.digest)}.partial`;
+  mkdirSync(dirname(partial), { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const have = existsSync(partial) ? statSync(partial).size : 0;
+    const from = have > 0 && have < d.size ? have : 0;
+    if (attempt > 1) retrying(from);
+    let fd: number | undefined;
+    try {
+      const res = await s.get(`blobs/${d.digest}`, undefined, from ? { Range: `bytes=${from}-` } : {});
+      const resumed = from > 0 && res.status === 206;
+      const hash = new Bun.CryptoHasher("sha256");
+      if (resumed) for await (const chunk of Bun.file(partial).stream()) hash.update(chunk);
+      fd = openSync(partial, resumed ? "a" : "w");
+      let size = resumed ? from : 0;
+      for await (const chunk of res.body ?? []) {
+        size += chunk.length;
+        if (size > d.size) throw new ImageError(`blob ${d.digest}: more than the ${d.size} bytes the manifest says; not stored`);
+        writeSync(fd, chunk);
+        hash.update(chunk);
+      }
+      closeSync(fd);
+      fd = undefined;
+      if (size !== d.size) throw new TransferError(`blob ${d.digest}: the connection ended after ${size} of ${d.size} bytes`);
+      const got = `sha256:${hash.digest("hex")}`;
+      if (got !== d.digest) {
+        rmSync(partial, { force: true });
+        throw new ImageError(`blob rejected: digest mismatch: expected ${d.digest}, got ${got}; not stored`);
+      }
+      renameSync(partial, blobPath(d.digest));
+      return;
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      const transient = e instanceof TransferError || !(e instanceof ImageError);
+      if (!transient || attempt >= ATTEMPTS) {
+        if (e instanceof ImageError) throw e;
+        throw new ImageError(`blob ${d.digest}: ${(e as Error).message}`);
+      }
+    }
+  }
+}
+
+class TransferError extends Error {}
+
 /** Pulls NAME[:TAG|@DIGEST] into the store and tags it. */
 export function pull(refText: string, opts: PullOptions = {}): Promise<Pulled> {
   return withGcLock("shared", () => pullLocked(refText, opts));
@@ -133,10 +188,7 @@ async function pullLocked(refText: string, opts: PullOptions): Promise<Pulled> {
     }
     downloaded = true;
     if (show) say(`${short}: Pulling fs layer`);
-    const res = await s.get(`blobs/${d.digest}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length !== d.size) throw new ImageError(`blob ${d.digest}: got ${bytes.length} bytes, the manifest says ${d.size}; not stored`);
-    putBlob(bytes, d.digest);
+    await download(s, d, (n) => show && say(`${short}: Retrying from byte ${n}`));
     if (show) say(`${short}: Download complete`);
   };
   await fetchBlob(m.config, false);

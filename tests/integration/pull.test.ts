@@ -172,6 +172,62 @@ describe("garbage collection against a pull in flight", () => {
   });
 });
 
+describe("a connection that breaks mid-layer", () => {
+  test("the download resumes with a Range request from the bytes already on disk", async () => {
+    const big = new Uint8Array(3 << 20);
+    for (let o = 0; o < big.length; o += 65536) big.set(crypto.getRandomValues(new Uint8Array(65536)), o);
+    const layer = gz(writeTar([{ name: "big", type: "file", data: big }]));
+    const img = imageOf([layer], { Cmd: ["true"] });
+    const cfg = enc.encode(JSON.stringify(img.config));
+    const manifest = enc.encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(layer)}`, size: layer.length }],
+    }));
+    const ranges: (string | null)[] = [];
+    const server: ReturnType<typeof Bun.serve> = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch(req): Response {
+        const u = new URL(req.url);
+        if (u.pathname === "/v2/flaky/manifests/1") return new Response(manifest, { headers: { "Content-Type": "application/vnd.oci.image.manifest.v1+json" } });
+        if (u.pathname === `/v2/flaky/blobs/sha256:${sha256(cfg)}`) return new Response(cfg);
+        if (u.pathname === `/v2/flaky/blobs/sha256:${sha256(layer)}`) {
+          const range = req.headers.get("range");
+          ranges.push(range);
+          if (range) {
+            const from = Number(/bytes=(\d+)-/.exec(range)![1]);
+            return new Response(layer.slice(from), { status: 206, headers: { "Content-Range": `bytes ${from}-${layer.length - 1}/${layer.length}` } });
+          }
+          // the first answer: a third of the layer, then the stream ends early
+          return new Response(new ReadableStream({
+            pull(c) {
+              c.enqueue(layer.slice(0, Math.floor(layer.length / 3)));
+              c.close();
+            },
+          }));
+        }
+        return new Response("not found", { status: 404 });
+      },
+    });
+    try {
+      const ref = `127.0.0.1:${server.port}/flaky:1`;
+      const p = await ctrAsync(["pull", ref]);
+      expect(p.stderr).toBe("");
+      expect(p.code).toBe(0);
+      expect(ranges[0]).toBeNull();
+      expect(ranges.length).toBe(2);
+      expect(ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
+      expect(p.stdout).toContain(`${sha256(layer).slice(0, 12)}: Retrying from byte ${ranges[1]!.slice(6, -1)}`);
+      expect(ok(["image", "inspect", "-f", "{{.Id}}", ref]).trim()).toBe(`sha256:${sha256(cfg)}`);
+      expect(readdirSync(join(data, "blobs/sha256")).filter((f) => f.endsWith(".partial"))).toEqual([]);
+    } finally {
+      server.stop(true);
+    }
+  });
+});
+
 describe("pull from a registry that lies", () => {
   test("a bearer token is fetched; a tampered blob is refused and not stored", async () => {
     const good = gz(writeTar([{ name: "f", type: "file", data: enc.encode("good") }]));

@@ -26,7 +26,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 beforeAll(() => {
   const cp = Bun.spawnSync(["cp", "-a", ROOTFS, RFS]);
   if (cp.exitCode !== 0) throw new Error(`cp -a ${ROOTFS}: ${cp.stderr}`);
-  mkdirSync(join(RFS, "mnt"));
+  mkdirSync(join(RFS, "mnt"), { recursive: true }); // another test may have left one in the shared rootfs
   const cc = Bun.which("musl-gcc") ? "musl-gcc" : "gcc";
   const build = Bun.spawnSync([cc, "-static", "-O2", "-o", PROBE, PROBE_SRC]);
   if (build.exitCode !== 0) throw new Error(`${cc} -static probe.c: ${build.stderr}`);

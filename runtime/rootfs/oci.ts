@@ -64,7 +64,7 @@ export function ociFsLayout(oci: OciExtras, ctx: OciFsContext): FsLayout {
       // the host's layout, v1 or v2, whatever config.json names
       const ro = flags & MS.RDONLY;
       for (const c of ctx.cgroupMounts) mounts.push({ ...c, flags: ro ? c.flags : c.flags & ~MS.RDONLY, create: "dir" });
-      if (ro && ctx.cgroupMounts[0]?.fstype === "tmpfs") readonly.push(ctx.cgroupMounts[0].target);
+      // the v1 tmpfs holding them stays writable, as runc leaves it (a read-only remount would show every hierarchy twice)
       continue;
     }
     if (type === "sysfs" && (!ctx.ownNetns || ctx.userns)) {

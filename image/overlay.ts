@@ -11,13 +11,30 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { SysError } from "../runtime/sys/errno.ts";
 import { mount, umount2 } from "../runtime/sys/libc.ts";
+import { copyLayers } from "./copy.ts";
 
 const MNT_DETACH = 2;
 
 export const overlayRootfs = (containerDir: string) => join(containerDir, "rootfs");
 
-/** layers bottom first, as the config lists them. Returns the mount point. */
+/**
+ * layers bottom first, as the config lists them. Returns the mount point, or
+ * a copy of the layers where overlayfs is refused (ENODEV: no overlay in this
+ * kernel; EINVAL/EOPNOTSUPP: a filesystem it cannot stack on) or where
+ * CTR_ROOTFS=copy asks for one.
+ */
 export function mountOverlay(containerDir: string, layers: string[]): string {
+  if (process.env.CTR_ROOTFS === "copy") return copyLayers(containerDir, layers);
+  try {
+    return mountLayers(containerDir, layers);
+  } catch (e) {
+    if (!(e instanceof SysError) || ![19, 22, 95].includes(e.errno)) throw e;
+    rmSync(join(containerDir, "rootfs"), { recursive: true, force: true });
+    return copyLayers(containerDir, layers);
+  }
+}
+
+function mountLayers(containerDir: string, layers: string[]): string {
   const [target, upper, work] = ["rootfs", "upper", "work"].map((d) => join(containerDir, d)) as [string, string, string];
   for (const d of [target, upper, work]) mkdirSync(d, { recursive: true, mode: 0o755 });
   // overlayfs lists the top layer first; an image with no layers still needs one lowerdir

@@ -165,6 +165,18 @@ describe("run from an image", () => {
     expect(existsSync(join(root, "containers", a))).toBe(false);
   });
 
+  test("without overlayfs (CTR_ROOTFS=copy): a copy of the layers per container, the same view", () => {
+    const env = { CTR_ROOTFS: "copy" };
+    const run = (args: string[]) => ctr(["run", "--rm", "--net", "none", ...args], { env });
+    const r = run(["app:1", "sh", "-c", "cat /etc/app.conf; ls /tmp | wc -l; test -e /etc/group || echo no-group; echo x > /etc/mine; cat /etc/mine"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("layer2\n0\nno-group\nx\n");
+    // the layers are untouched and the next container starts clean
+    expect(run(["app:1", "sh", "-c", "test -e /etc/mine && echo leaked || echo clean"]).stdout).toBe("clean\n");
+    expect(readdirSync(join(root, "containers")).filter((d) => !d.startsWith("."))).toEqual([]);
+    expect(mounts()).toEqual([]);
+  });
+
   test("a missing image that cannot be pulled: Docker's line, one error, exit 125, nothing left", () => {
     // port 9 on loopback: nothing listens, the pull fails at once
     const r = ctr(["run", "--rm", "--net", "none", "127.0.0.1:9/nosuchimage"]);

@@ -17,8 +17,8 @@ Commands:
   ls          [-a] [-q] [--no-trunc] [REPOSITORY[:TAG]]   List images (also: ctr images)
   inspect     [-f FORMAT] IMAGE...                         Display detailed information on images
   import      FILE [REPOSITORY[:TAG]]                      A rootfs tarball as a one-layer image (also: ctr import)
-  load        -i FILE                                      docker save archive or OCI layout, dir or tar (also: ctr load)
-  save        -o FILE IMAGE...                             As an OCI layout tar (also: ctr save)
+  load        [-i FILE]                                    docker save archive or OCI layout, dir or tar; stdin without -i (also: ctr load)
+  save        [-o FILE] IMAGE...                           As an OCI layout tar; stdout without -o (also: ctr save)
   rm          [-f] IMAGE...                                Remove images (also: ctr rmi)
   tag         SOURCE TARGET                                Add a name (also: ctr tag)
   prune       [-a] [-f]                                    Remove dangling images (-a: every unused one)
@@ -183,8 +183,14 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
 
   async load(args) {
     const { v, b } = parse(args, ["-i", "--input"], ["-q", "--quiet"]);
-    const file = v["-i"] ?? v["--input"] ?? usage("load: give the archive with -i FILE (reading stdin is not supported yet)");
-    for (const l of await loadArchive(file)) {
+    const file = v["-i"] ?? v["--input"];
+    let bytes: Uint8Array | undefined;
+    if (file === undefined) {
+      if (process.stdin.isTTY) throw new ImageError("requested load from stdin, but stdin is a terminal: give a file with -i or redirect one", 1);
+      bytes = new Uint8Array(await Bun.stdin.arrayBuffer());
+      if (bytes.length === 0) throw new ImageError("requested load from stdin, but stdin is empty", 1);
+    }
+    for (const l of await loadArchive(file ?? "stdin", bytes)) {
       if (b.has("-q")) continue;
       if (l.names.length === 0) out(`Loaded image ID: ${l.id}`);
       for (const n of l.names) out(`Loaded image: ${familiar(n)}`);
@@ -193,9 +199,12 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
 
   async save(args) {
     const { v, pos } = parse(args, ["-o", "--output"], []);
-    const file = v["-o"] ?? v["--output"] ?? usage("save: give the output file with -o FILE (writing to stdout is not supported yet)");
+    const file = v["-o"] ?? v["--output"];
     if (pos.length === 0) usage(`"save" requires at least 1 argument.`);
-    writeFileSync(file, saveArchive(resolveForSave(pos, findImage)));
+    if (file === undefined && process.stdout.isTTY) throw new ImageError("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
+    const tar = saveArchive(resolveForSave(pos, findImage));
+    if (file === undefined) write(1, tar);
+    else writeFileSync(file, tar);
   },
 
   async rm(args) {

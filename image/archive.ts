@@ -92,15 +92,15 @@ export interface Loaded {
   names: string[];
 }
 
-/** `load -i`: a docker save tar, an OCI layout tar, or an OCI layout directory. */
-export function loadArchive(path: string): Promise<Loaded[]> {
-  return withGcLock("shared", () => loadLocked(path));
+/** `load -i`: a docker save tar, an OCI layout tar, or an OCI layout directory; or the tar's bytes (`load` from stdin). */
+export function loadArchive(path: string, bytes?: Uint8Array): Promise<Loaded[]> {
+  return withGcLock("shared", () => loadLocked(path, bytes));
 }
 
-async function loadLocked(path: string): Promise<Loaded[]> {
+async function loadLocked(path: string, bytes?: Uint8Array): Promise<Loaded[]> {
   let files: Files;
   try {
-    files = lstatSync(path).isDirectory() ? dirFiles(path) : tarFiles(readFileSync(path));
+    files = bytes ? tarFiles(bytes) : lstatSync(path).isDirectory() ? dirFiles(path) : tarFiles(readFileSync(path));
   } catch (e) {
     if (e instanceof ImageError || (e as Error).name === "TarError") throw new ImageError(`${path}: ${(e as Error).message}`);
     throw new ImageError(`open ${path}: no such file or directory`);

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
 import { dockerSave, gz, imageOf, ociLayout, rootfsEntries } from "../fixtures/image.ts";
-import { ROOTFS, testRoot } from "./harness.ts";
+import { CTR, ROOTFS, testRoot } from "./harness.ts";
 
 const { root, ctr } = testRoot("image");
 const work = join(root, "work");
@@ -66,6 +66,18 @@ describe("image store", () => {
     expect(ctr(["image", "inspect", "oci-app:2"]).code).toBe(1);
     expect(ok(["load", "-i", out]).trim()).toBe("Loaded image: oci-app:2");
     expect(ok(["image", "inspect", "-f", "{{.Id}}", "oci-app:2"]).trim()).toBe(id);
+  });
+
+  test("save to stdout and load from stdin, as docker save > f and docker load < f", () => {
+    const id = ok(["image", "inspect", "-f", "{{.Id}}", "oci-app:2"]).trim();
+    const saved = Bun.spawnSync([CTR, "save", "oci-app:2"], { env: { ...process.env, CTR_ROOT: root }, stdout: "pipe" });
+    expect(saved.exitCode).toBe(0);
+    ok(["rmi", "oci-app:2"]);
+    expect(ctr(["load"], { stdin: new Blob([saved.stdout]) }).stdout).toBe("Loaded image: oci-app:2\n");
+    expect(ok(["image", "inspect", "-f", "{{.Id}}", "oci-app:2"]).trim()).toBe(id);
+    const empty = ctr(["load"], { stdin: new Blob([]) });
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe("ctr: requested load from stdin, but stdin is empty\n");
   });
 
   test("tag adds a name; rmi of one name only untags; by id it needs -f", () => {

@@ -35,10 +35,11 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
       { names: ["--no-pivot"] }, { names: ["--no-new-keyring"] }, { names: ["--preserve-fds"], value: true },
     ],
     run: async ([id], o, log) => {
-      if (o["preserve-fds"] && o["preserve-fds"] !== "0") throw new Error("--preserve-fds is not supported yet");
+      const preserveFds = Number(o["preserve-fds"] ?? 0);
+      if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new Error(`invalid --preserve-fds ${o["preserve-fds"]}`);
       if (o["no-pivot"]) log("warning", "--no-pivot ignored: ctr always uses pivot_root");
       await ociCreate(need(id, "create"), String(o.bundle ?? "."), {
-        pidFile: o["pid-file"] as string | undefined, consoleSocket: o["console-socket"] as string | undefined, warn: (m) => log("warning", m),
+        pidFile: o["pid-file"] as string | undefined, consoleSocket: o["console-socket"] as string | undefined, preserveFds, warn: (m) => log("warning", m),
       });
     },
   },

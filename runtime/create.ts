@@ -40,6 +40,8 @@ export interface CreateOptions {
   directStdio?: boolean;
   /** OCI --console-socket: the init's pty master is sent to this unix socket */
   consoleSocket?: string;
+  /** OCI --preserve-fds N: the CLI's fds 3..3+N-1 are the init's too */
+  preserveFds?: number;
 }
 
 export interface Created {
@@ -203,6 +205,7 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     input.attach = { stdin: true, stdout: true, stderr: true };
   }
   if (opts.consoleSocket) input.consoleSocket = opts.consoleSocket;
+  if (opts.preserveFds) input.preserveFds = opts.preserveFds;
   if (spec.oci) {
     const own = (k: NamespaceKind) => namespaces.some((n) => n.kind === k && n.how !== "host");
     input.fs = ociFsLayout(spec.oci, { ownNetns: own("net"), userns: own("user"), cgroupMounts: input.cgroupMounts ?? [] });
@@ -267,7 +270,8 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       chmodSync(input.execFifo, 0o622); // past the umask
     }
     const steps = buildRunPlan(input);
-    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach });
+    const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
+    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds });
     trace("executor spawned");
     record.monitorPid = executor.monitorPid;
     record.monitorStart = procStartTime(executor.monitorPid);

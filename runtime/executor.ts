@@ -104,12 +104,14 @@ export class Executor {
 export interface SpawnOptions {
   /** the CLI's own stdio handed to the monitor for an attached container */
   inheritStdio: boolean;
+  /** the CLI's fds handed on as the executor's 5.. (OCI --preserve-fds) */
+  extraFds?: number[];
 }
 
 export async function spawnExecutor(steps: Step[], opts: SpawnOptions): Promise<Executor> {
   const io = opts.inheritStdio ? "inherit" : "ignore";
   const proc = Bun.spawn([await executorPath()], {
-    stdio: [io, io, io, "pipe", "pipe"],
+    stdio: [io, io, io, "pipe", "pipe", ...(opts.extraFds ?? [])],
     env: {},
   });
   const planFd = proc.stdio[3] as unknown as number;

@@ -83,6 +83,7 @@ export function listOci(): OciState[] {
 export interface OciCreateOptions {
   pidFile?: string;
   consoleSocket?: string;
+  preserveFds?: number;
   /** warnings about what config.json asks for and ctr does not apply */
   warn: (msg: string) => void;
 }
@@ -115,7 +116,7 @@ export async function ociCreate(id: string, bundleDir: string, opts: OciCreateOp
   spec.interactive = true;
   spec.detach = true;
   const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
-  const c = await createContainer(spec, { attach: true, waitForStart: true, directStdio: true, consoleSocket });
+  const c = await createContainer(spec, { attach: true, waitForStart: true, directStdio: true, consoleSocket, preserveFds: opts.preserveFds });
   c.executor.release();
   // the namespaces exist and the init waits: prestart and createRuntime hooks (CNI, ...) run now; a failure undoes the create
   try {

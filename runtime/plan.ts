@@ -46,6 +46,8 @@ export interface RunInput {
   stdio?: "inherit";
   /** OCI --console-socket: the pty master is sent to this unix socket instead of kept by the monitor */
   consoleSocket?: string;
+  /** OCI --preserve-fds: the executor's fds 5.. become the command's 3.. */
+  preserveFds?: number;
 }
 
 export interface FsLayout {
@@ -175,6 +177,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   for (const u of s.ulimits) steps.push({ op: "RLIMIT", args: [String(RLIMITS[u.name]), String(u.soft), String(u.hard)] });
   steps.push({ op: "CHDIR", args: [s.workdir || "/"] });
   steps.push(...processSteps(i.user, i.caps, s.security.noNewPrivileges, i.seccomp, i.env, i.argv));
+  if (i.preserveFds) steps.splice(steps.length - 1, 0, { op: "PRESERVE_FDS", args: [String(i.preserveFds)] });
   return steps;
 }
 

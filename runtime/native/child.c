@@ -44,6 +44,7 @@ static int root_fd = -1;
 static char **env_list;
 static char **argv_list;
 static int fifo_fd = -1;
+static int preserve_fds; /* OCI --preserve-fds: the runtime's fds 3.. arrive at PRESERVED_BASE.. */
 static int idmapped_root = -1;
 
 static _Noreturn void fail(int step, int err) {
@@ -364,8 +365,12 @@ static const char *env_get(const char *key) {
  * EACCES anywhere on the path means "cannot execute" (126), like a shell */
 static int do_exec(void) {
   if (!argv_list || !argv_list[0]) { errno = ENOENT; return -1; }
-  /* nothing the container is not given crosses execve (cf. CVE-2024-21626) */
-  if (syscall(SYS_close_range_, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return -1;
+  /* the fds the caller asked to pass (--preserve-fds) go back to 3.. (each
+   * source lies above its target, so in order none is overwritten early) */
+  for (int i = 0; i < preserve_fds; i++)
+    if (dup2(PRESERVED_BASE + i, 3 + i) < 0) return -1;
+  /* nothing else the container is not given crosses execve (cf. CVE-2024-21626) */
+  if (syscall(SYS_close_range_, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) return -1;
   const char *file = argv_list[0];
   if (strchr(file, '/')) {
     execve(file, argv_list, env_list);
@@ -427,6 +432,7 @@ static int step(const struct op *o, int idx) {
   case OP_ENV: env_list = collect(o); return 0;
   case OP_ARGV: argv_list = collect(o); return 0;
   case OP_PTY: return do_pty(o);
+  case OP_PRESERVE_FDS: preserve_fds = (int)arg_ll(o, 0); return 0;
   case OP_EXEC: {
     if (fifo_fd >= 0) {
       /* create/start: say we are ready, then block until `start` opens the

@@ -77,8 +77,12 @@ enum op_kind {
   OP_EXEC = 44,         /* execve(argv, env) with PATH search */
   OP_SETNS_CHILD = 45,  /* clone-flag name, path: joined by the init itself */
   OP_UNSHARE = 46,      /* flags: after the cgroup join, so a new cgroup ns is rooted at the container's cgroup */
+  OP_PRESERVE_FDS = 47, /* N: the executor's fds PRESERVED_BASE.. become the command's 3..3+N-1 (OCI --preserve-fds) */
   OP_MAX
 };
+
+/* where the CLI hands the executor the fds to preserve: after the plan (3) and report (4) pipes */
+#define PRESERVED_BASE 5
 
 struct op {
   uint32_t kind;

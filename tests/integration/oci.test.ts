@@ -2,7 +2,7 @@
 // side by side with runc on the same bundle: the state fields, the exit
 // statuses and the errors must agree. Each runtime gets a root of its own.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { CTR, join, leftoverCgroups, ROOTFS } from "./harness.ts";
 
 const dir = `/tmp/ctr-oci-test-${process.pid}`;
@@ -298,5 +298,29 @@ describe("user namespace from config.json", () => {
     }
     expect(outs.ctr).toContain("100000");
     expect(outs.ctr).toBe(outs.runc!);
+  });
+});
+
+describe("--preserve-fds", () => {
+  test("the runtime's fds 3.. are the container's 3.., nothing else, as with runc", async () => {
+    const b = bundle("preserve", ["sh", "-c", "echo to3 >&3; echo to4 >&4; ls /proc/self/fd | tr '\\n' ' '"]);
+    const seen: Record<string, string[]> = {};
+    for (const w of ["ctr", "runc"] as const) {
+      const i = `oci-fds-${w}-${process.pid}`;
+      const out = join(dir, `fds-${w}.out`);
+      const [f3, f4] = [openSync(join(dir, `fds-${w}.3`), "w"), openSync(join(dir, `fds-${w}.4`), "w")];
+      const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
+      const p = Bun.spawnSync([...argv, "create", "--preserve-fds", "2", "--bundle", b, i], { stdio: ["ignore", Bun.file(out), Bun.file(`${out}.err`), f3, f4] as any });
+      closeSync(f3);
+      closeSync(f4);
+      expect({ w, code: p.exitCode, err: readFileSync(`${out}.err`, "utf8") }).toEqual({ w, code: 0, err: "" });
+      expect(rt(w, ["start", i]).code).toBe(0);
+      await until(() => state(w, i).status === "stopped");
+      await until(() => readFileSync(out, "utf8").length > 0);
+      seen[w] = [readFileSync(out, "utf8"), readFileSync(join(dir, `fds-${w}.3`), "utf8"), readFileSync(join(dir, `fds-${w}.4`), "utf8")];
+      expect(rt(w, ["delete", i]).code).toBe(0);
+    }
+    expect(seen.ctr).toEqual(["0 1 2 3 4 5 ", "to3\n", "to4\n"]);
+    expect(seen.ctr).toEqual(seen.runc!);
   });
 });

@@ -111,7 +111,7 @@ function inspectView(rec: ImageRecord) {
   return {
     Id: rec.id,
     RepoTags: tags.map(familiar),
-    RepoDigests: [],
+    RepoDigests: (rec.repoDigests ?? []).map(familiar),
     Created: c.created ?? rec.created,
     Author: c.author ?? "",
     Config: { ...c.config, Env: c.config?.Env ?? [], Cmd: c.config?.Cmd ?? null, Entrypoint: c.config?.Entrypoint ?? null, WorkingDir: c.config?.WorkingDir ?? "", User: c.config?.User ?? "", Labels: c.config?.Labels ?? null },

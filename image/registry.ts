@@ -199,7 +199,7 @@ async function pullLocked(refText: string, opts: PullOptions): Promise<Pulled> {
   // manifests last: an image is only recorded once everything it names is here
   for (const [bytes, digest] of pending) putBlob(bytes, digest);
   const name = ref.tag ? canonical(ref) : undefined;
-  const image = await addImage(top.digest, name ? [name] : []);
+  const image = await addImage(top.digest, name ? [name] : [], `${ref.domain}/${ref.path}@${pending[0]![1]}`);
   for (const l of m.layers) if (downloaded) say(`${l.digest.slice(7, 19)}: Pull complete`);
   say(`Digest: ${pending[0]![1]}`);
   return { image, name, digest: pending[0]![1], downloaded };

@@ -34,6 +34,8 @@ export interface ImageRecord {
   size: number;
   created: string;
   added: string;
+  /** repository@digest it was pulled as (the digest the registry has: an index's, for a multi-platform image) */
+  repoDigests?: string[];
 }
 
 interface Index {
@@ -138,7 +140,7 @@ export function unpackLayers(m: Manifest, config: ImageConfig): string[] {
  * Adds a stored manifest as an image (unpacking its layers) and points the
  * given names at it; a name moves off whichever image had it.
  */
-export async function addImage(manifestDigest: string, names: string[]): Promise<ImageRecord> {
+export async function addImage(manifestDigest: string, names: string[], repoDigest?: string): Promise<ImageRecord> {
   const m = loadManifest(manifestDigest);
   const cfgBytes = getBlob(m.config.digest);
   const config = parseConfig(cfgBytes);
@@ -151,7 +153,9 @@ export async function addImage(manifestDigest: string, names: string[]): Promise
     added: new Date().toISOString(),
   };
   return updateIndex((ix) => {
-    ix.images[rec.id] = { ...rec, added: ix.images[rec.id]?.added ?? rec.added };
+    const had = ix.images[rec.id];
+    const repoDigests = [...new Set([...(had?.repoDigests ?? []), ...(repoDigest ? [repoDigest] : [])])];
+    ix.images[rec.id] = { ...rec, added: had?.added ?? rec.added, ...(repoDigests.length ? { repoDigests } : {}) };
     for (const n of names) ix.tags[n] = rec.id;
     return ix.images[rec.id]!;
   });
@@ -168,7 +172,10 @@ export function findImage(ref: string, ix = readIndex()): ImageRecord | undefine
   let name: string;
   try {
     const r = parseReference(ref);
-    if (r.digest) return Object.values(ix.images).find((i) => i.manifest === r.digest);
+    if (r.digest) {
+      const rd = `${r.domain}/${r.path}@${r.digest}`;
+      return Object.values(ix.images).find((i) => i.manifest === r.digest || i.repoDigests?.includes(rd));
+    }
     name = canonical(r);
   } catch {
     return undefined;

@@ -63,6 +63,10 @@ describe("pull from a local docker-registry", () => {
     });
     ok(["pull", `${reg.host}/test/multi`]);
     expect(ok(["run", "--rm", "--net", "none", `${reg.host}/test/multi`])).toBe("mine\n");
+    // RepoDigests names the index the registry has; pulling or running by it finds the same image
+    const index = /Digest: (sha256:[0-9a-f]{64})/.exec(ok(["pull", `${reg.host}/test/multi`]))![1];
+    expect(JSON.parse(ok(["image", "inspect", `${reg.host}/test/multi`]))[0].RepoDigests).toEqual([`${reg.host}/test/multi@${index}`]);
+    expect(ok(["run", "--rm", "--net", "none", "--pull", "never", `${reg.host}/test/multi@${index}`])).toBe("mine\n");
     expect(existsSync(join(data, "blobs/sha256", sha256(bLayer)))).toBe(false);
     const other2 = ok(["pull", "--platform", `linux/${other.architecture}`, `${reg.host}/test/multi`]);
     expect(other2).toContain(`${sha256(bLayer).slice(0, 12)}: Pull complete`);

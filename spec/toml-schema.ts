@@ -25,7 +25,7 @@ import { parseCpus, parseDuration, parseSize } from "./units.ts";
 import { splitShellWords } from "./words.ts";
 
 export const TOP_KEYS = [
-  "name", "image", "rootfs", "command", "entrypoint", "env", "workdir", "user", "group_add", "hostname",
+  "name", "image", "pull", "rootfs", "command", "entrypoint", "env", "workdir", "user", "group_add", "hostname",
   "domainname", "read_only", "tty", "interactive", "restart", "labels", "sysctls", "stop_signal",
   "stop_timeout", "cgroup_parent", "init", "ulimits", "resources", "network", "mounts", "security", "namespaces",
 ] as const;
@@ -70,6 +70,12 @@ export function decodeSpec(doc: Table, r: TomlReader, opts: DecodeOptions = {}):
       case "image":
         spec.image = nonEmpty(v, p);
         break;
+      case "pull": {
+        const policy = nonEmpty(v, p);
+        if (policy !== "always" && policy !== "missing" && policy !== "never") r.fail(p, `must be "always", "missing" or "never", not "${policy}"`);
+        spec.pull = policy;
+        break;
+      }
       case "rootfs":
         spec.rootfs = path(nonEmpty(v, p));
         break;

@@ -129,6 +129,12 @@ describe("values", () => {
       'test.toml:1: env: expected a table (A = "1") or an array of "A=1" strings, got an integer',
     );
   });
+  test("pull: always, missing or never", () => {
+    expect(parse(`image = "busybox"\npull = "never"`).pull).toBe("never");
+    const e = specError(() => parse(`image = "busybox"\npull = "sometimes"`));
+    expect(e.message).toContain("pull");
+    expect(e.message).toContain('must be "always", "missing" or "never"');
+  });
   test("command as a string is split into words; as an array kept", () => {
     expect(parse(`command = "nginx -g 'daemon off;'"`).command).toEqual(["nginx", "-g", "daemon off;"]);
     expect(parse(`entrypoint = ["/bin/sh", "-c"]`).entrypoint).toEqual(["/bin/sh", "-c"]);

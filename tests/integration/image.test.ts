@@ -157,6 +157,25 @@ describe("run from an image", () => {
     expect(mounts()).toEqual([]);
   });
 
+  test("User, StopSignal, ExposedPorts and Labels come from the image; flags and TOML win", () => {
+    const p = join(work, "cfg.tar");
+    writeFileSync(p, dockerSave(imageOf([base], { Cmd: ["sleep", "100"], User: "user", StopSignal: "SIGQUIT", ExposedPorts: { "80/tcp": {} }, Labels: { from: "image", both: "image" } }), ["cfg:1"]));
+    ok(["load", "-i", p]);
+    expect(ok(["run", "--rm", "--net", "none", "cfg:1", "id", "-u"])).toBe("1000\n");
+    expect(ok(["run", "--rm", "--net", "none", "-u", "0", "cfg:1", "id", "-u"])).toBe("0\n");
+    const id = ok(["run", "-d", "--net", "none", "-l", "both=flag", "cfg:1"]).trim();
+    const c = JSON.parse(ok(["inspect", id]))[0];
+    expect(c.Config.StopSignal).toBe("SIGQUIT");
+    expect(c.Config.ExposedPorts).toEqual({ "80/tcp": {} });
+    expect(c.Config.Labels).toEqual({ from: "image", both: "flag" });
+    expect(c.Config.User).toBe("user");
+    expect(c.Config.Cmd).toEqual(["sleep", "100"]);
+    ok(["rm", "-f", id]);
+    const toml = join(work, "cfg.toml");
+    writeFileSync(toml, 'image = "cfg:1"\nuser = "0"\nstop_signal = "SIGINT"\ncommand = ["id", "-u"]\n[network]\nmode = "none"\n');
+    expect(ok(["run", "--rm", "-f", toml])).toBe("0\n");
+  });
+
   test("two containers from one image do not see each other's writes; rm removes the overlay", () => {
     const a = ok(["run", "-d", "--net", "none", "busybox", "sh", "-c", "echo a > /etc/mine; sleep 100"]).trim();
     const b = ok(["run", "-d", "--net", "none", "busybox", "sh", "-c", "echo b > /etc/mine; sleep 100"]).trim();

@@ -23,8 +23,8 @@ export const overlayRootfs = (containerDir: string) => join(containerDir, "rootf
  * kernel; EINVAL/EOPNOTSUPP: a filesystem it cannot stack on) or where
  * CTR_ROOTFS=copy asks for one.
  */
-export function mountOverlay(containerDir: string, layers: string[]): string {
-  if (process.env.CTR_ROOTFS === "copy") return copyLayers(containerDir, layers);
+export function mountOverlay(containerDir: string, layers: string[], opts: { copy?: boolean } = {}): string {
+  if (opts.copy || process.env.CTR_ROOTFS === "copy") return copyLayers(containerDir, layers);
   try {
     return mountLayers(containerDir, layers);
   } catch (e) {

@@ -77,7 +77,9 @@ async function findAndMount(spec: ContainerSpec, containerDir: string): Promise<
   }
   const config = loadConfig(rec);
   const layers = unpackLayers(loadManifest(rec.manifest), config);
-  const rootfs = mountOverlay(containerDir, layers);
+  // a remapped user namespace sees the rootfs through an idmapped mount, which
+  // overlayfs refuses (EINVAL): such a container gets a copy of the layers
+  const rootfs = mountOverlay(containerDir, layers, { copy: spec.namespaces.user?.mode === "private" });
   const exposed = Object.keys(config.config?.ExposedPorts ?? {});
   return {
     spec: { ...applyImageConfig(spec, config), rootfs },

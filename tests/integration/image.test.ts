@@ -208,6 +208,13 @@ describe("run from an image", () => {
     expect(mounts()).toEqual([]);
   });
 
+  test("--userns-remap: the image's layers as a copy (overlayfs refuses an idmapped mount)", () => {
+    const r = ctr(["run", "--rm", "--net", "none", "--userns-remap", "default", "app:1", "sh", "-c", "cat /proc/self/uid_map; cat /etc/app.conf; echo x > /tmp/f && cat /tmp/f"]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^\s+0\s+\d+\s+65536\nlayer2\nx\n$/);
+    expect(mounts()).toEqual([]);
+  });
+
   test("a missing image that cannot be pulled: Docker's line, one error, exit 125, nothing left", () => {
     // port 9 on loopback: nothing listens, the pull fails at once
     const r = ctr(["run", "--rm", "--net", "none", "127.0.0.1:9/nosuchimage"]);

@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   trace("main");
   // under runc's name, with --runc-compat, or called as runc is (containerd, Podman): runc's command line
   if (runcStyle(argv) || invokedAsRunc()) {
-    return (await import("./oci.ts")).default(argv);
+    return (await (await import("./oci.ts")).default(argv)) ?? 0;
   }
   let rest: string[];
   try {

@@ -50,7 +50,15 @@ export async function unpauseContainer(rec: ContainerRecord): Promise<void> {
 export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): Promise<void> {
   writeFileSync(join(containerDir(rec.id), "stopped"), "");
   const live = liveState(rec);
-  if (!live.pid) return;
+  if (!live.pid) {
+    // between two runs of a restart policy: wake the monitor from its back-off;
+    // it sees the marker and leaves
+    if (live.status === "restarting" && rec.monitorPid) {
+      signal(rec.monitorPid, "SIGTERM");
+      await waitExited(rec, 10000);
+    }
+    return;
+  }
   const t = timeoutSec ?? rec.spec.stopTimeout;
   signal(live.pid, signalNumber(rec.spec.stopSignal));
   if (live.status === "paused") thawCgroup(rec.cgroup);

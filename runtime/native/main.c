@@ -503,9 +503,15 @@ int main(void) {
     }
     restarts++;
     if (time(NULL) - began > 10) backoff_ms = 100;
-    struct timespec d = { backoff_ms / 1000, (backoff_ms % 1000) * 1000000L };
-    nanosleep(&d, NULL);
+    /* the back-off waits on the signalfd, so a `stop` (SIGTERM to us) cuts it short */
+    struct pollfd bp = { sfd, POLLIN, 0 };
+    if (poll(&bp, 1, (int)backoff_ms) > 0) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == sizeof si) {}
+    }
     if (backoff_ms < 60000) backoff_ms *= 2;
+    /* a `stop` or `rm` during the back-off: the decision to restart no longer holds */
+    if (state_exists("stopped")) break;
   }
   return 0;
 }

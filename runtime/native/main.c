@@ -218,21 +218,9 @@ static int send_console(const char *path, int master) {
   strcpy(a.sun_path, path);
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) return -1;
-  char name[] = "/dev/ptmx";
-  struct iovec iov = { name, sizeof name - 1 };
-  char cbuf[CMSG_SPACE(sizeof(int))];
-  memset(cbuf, 0, sizeof cbuf);
-  struct msghdr msg = { 0 };
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = cbuf;
-  msg.msg_controllen = sizeof cbuf;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  int r = connect(s, (struct sockaddr *)&a, sizeof a) < 0 ? -1 : (int)sendmsg(s, &msg, 0);
+  /* runc sends the pty's name with it; conmon and the shim only take the fd */
+  static const char name[] = "/dev/ptmx";
+  int r = connect(s, (struct sockaddr *)&a, sizeof a) < 0 ? -1 : send_with_fd(s, name, sizeof name - 1, master);
   int e = errno;
   close(s);
   errno = e;

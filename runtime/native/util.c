@@ -42,9 +42,9 @@ int write_file_atomic(const char *path, const char *data, size_t len) {
   return rename(tmp, path);
 }
 
-int send_fd(int sock, int kind, int fd) {
-  struct sync_msg m = { kind, 0, 0 };
-  struct iovec iov = { &m, sizeof m };
+/* one message carrying `data` and the descriptor `fd` (SCM_RIGHTS) */
+int send_with_fd(int sock, const void *data, size_t len, int fd) {
+  struct iovec iov = { (void *)data, len };
   char cbuf[CMSG_SPACE(sizeof(int))];
   memset(cbuf, 0, sizeof cbuf);
   struct msghdr msg = { 0 };
@@ -58,6 +58,11 @@ int send_fd(int sock, int kind, int fd) {
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &fd, sizeof(int));
   return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
+}
+
+int send_fd(int sock, int kind, int fd) {
+  struct sync_msg m = { kind, 0, 0 };
+  return send_with_fd(sock, &m, sizeof m, fd);
 }
 
 

@@ -32,6 +32,7 @@ struct sync_msg {
 int write_full(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *data, size_t len);
 int write_file_atomic(const char *path, const char *data, size_t len);
+int send_with_fd(int sock, const void *data, size_t len, int fd);
 int send_fd(int sock, int kind, int fd);
 void fmt_time(char *out, size_t n);
 ssize_t sync_recv(int sock, struct sync_msg *m, int *fd);

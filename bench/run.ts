@@ -14,8 +14,12 @@ import { density } from "./density.ts";
 import { exec } from "./exec.ts";
 import { images } from "./images.ts";
 import { network } from "./network.ts";
+import { libpodCgroupsExist, removeLibpodCgroups } from "../tests/fixtures/libpod.ts";
 import { type Ctx, type Row, type Stats, have, podman, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
+
+// podman leaves libpod_parent cgroups: removed at the end if this run made them
+const hadLibpod = libpodCgroupsExist();
 
 const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images };
 
@@ -72,6 +76,7 @@ try {
   tryRun(["ip", "link", "del", bridge]);
   const pm = podman(ctx, false);
   if (pm) tryRun([...pm, "rm", "-af", "-t", "0"]);
+  if (pm && !hadLibpod) removeLibpodCgroups();
   // podman's overlay driver mounts its own home, again whenever conmon's
   // `podman container cleanup` runs after a container exits: unmount what is
   // under work until it can be removed

@@ -3,6 +3,7 @@
 // are private to this file and removed afterwards.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { libpodCgroupsExist, removeLibpodCgroups } from "../fixtures/libpod.ts";
 import { CTR, join, ROOTFS } from "./harness.ts";
 
 setDefaultTimeout(60000);
@@ -30,10 +31,14 @@ function podman(args: string[], runtime = RUNC_LINK, extra: string[] = []) {
   return { code: p.exitCode ?? -1, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
 }
 
+// podman's cgroupfs manager leaves its parent cgroups behind: removed afterwards if this file made them
+const hadLibpod = libpodCgroupsExist();
+
 afterAll(() => {
   podman(["rm", "-af", "-t", "0"]);
   podman(["rmi", "-af"]);
   rmSync(dir, { recursive: true, force: true });
+  if (!hadLibpod) removeLibpodCgroups();
 });
 
 describe("podman --runtime ctr", () => {

@@ -3,7 +3,7 @@
 // client, `ctr` from containerd (not ours: it is called by its full path).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { CTR, join, ROOTFS } from "./harness.ts";
+import { CTR, join, removeNewEmptyDirs, ROOTFS } from "./harness.ts";
 
 setDefaultTimeout(30000);
 const CONTAINERD = Bun.which("containerd");
@@ -36,6 +36,9 @@ beforeAll(async () => {
   expect(existsSync(sock)).toBe(true);
 });
 
+// the shim keeps fifos and sockets under /run/containerd whatever the daemon's --state
+const tidyRun = removeNewEmptyDirs(["/run/containerd"]);
+
 afterAll(async () => {
   for (const id of client(["task", "ls", "-q"]).stdout.split("\n").filter(Boolean)) client(["task", "delete", "-f", id]);
   for (const id of client(["container", "ls", "-q"]).stdout.split("\n").filter(Boolean)) client(["container", "rm", id]);
@@ -44,6 +47,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   rmSync(run, { recursive: true, force: true });
   rmSync(runtimeRoot, { recursive: true, force: true });
+  tidyRun();
 });
 
 // the shim calls BinaryName with runc's global flags first (--root, --log, --log-format json)

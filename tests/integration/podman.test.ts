@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { libpodCgroupsExist, removeLibpodCgroups } from "../fixtures/libpod.ts";
-import { CTR, join, ROOTFS } from "./harness.ts";
+import { CTR, join, removeNewEmptyDirs, ROOTFS } from "./harness.ts";
 
 setDefaultTimeout(60000);
 const PODMAN = Bun.which("podman");
@@ -33,12 +33,15 @@ function podman(args: string[], runtime = RUNC_LINK, extra: string[] = []) {
 
 // podman's cgroupfs manager leaves its parent cgroups behind: removed afterwards if this file made them
 const hadLibpod = libpodCgroupsExist();
+// podman's clean-up calls the runtime without our flags: ctr's and runc's default roots appear
+const tidyRoots = removeNewEmptyDirs(["/run/ctr", "/run/runc"]);
 
 afterAll(() => {
   podman(["rm", "-af", "-t", "0"]);
   podman(["rmi", "-af"]);
   rmSync(dir, { recursive: true, force: true });
   if (!hadLibpod) removeLibpodCgroups();
+  tidyRoots();
 });
 
 describe("podman --runtime ctr", () => {

@@ -15,11 +15,14 @@ import { exec } from "./exec.ts";
 import { images } from "./images.ts";
 import { network } from "./network.ts";
 import { libpodCgroupsExist, removeLibpodCgroups } from "../tests/fixtures/libpod.ts";
+import { removeNewEmptyDirs } from "../tests/fixtures/tidy.ts";
 import { type Ctx, type Row, type Stats, have, podman, tryRun } from "./lib.ts";
 import { start } from "./start.ts";
 
 // podman leaves libpod_parent cgroups: removed at the end if this run made them
 const hadLibpod = libpodCgroupsExist();
+// podman runs its containers with runc here, whose default root appears by itself
+const tidyRoots = removeNewEmptyDirs(["/run/runc"]);
 
 const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images };
 
@@ -77,6 +80,7 @@ try {
   const pm = podman(ctx, false);
   if (pm) tryRun([...pm, "rm", "-af", "-t", "0"]);
   if (pm && !hadLibpod) removeLibpodCgroups();
+  tidyRoots();
   // podman's overlay driver mounts its own home, again whenever conmon's
   // `podman container cleanup` runs after a container exits: unmount what is
   // under work until it can be removed

@@ -69,19 +69,4 @@ export function newCgroups(before: Set<string>): string[] {
   return [...containerCgroups()].filter((d) => !before.has(d));
 }
 
-/**
- * Host directories a peer (containerd's shim, Podman's clean-up, runc) makes
- * by itself in fixed places: snapshot now, and remove afterwards those that
- * did not exist before and hold no files (only empty directories).
- */
-export function removeNewEmptyDirs(paths: string[]): () => void {
-  const existed = new Set(paths.filter((p) => existsSync(p)));
-  return () => {
-    for (const p of paths) {
-      if (existed.has(p) || !existsSync(p)) continue;
-      // (ctr's seccomp cache does not count: it is derived, nothing of anyone's)
-      const files = Bun.spawnSync(["find", p, "-not", "-type", "d", "-not", "-path", `${p}/cache/*`]).stdout.toString().trim();
-      if (files === "") rmSync(p, { recursive: true, force: true });
-    }
-  };
-}
+export { removeNewEmptyDirs } from "../fixtures/tidy.ts";

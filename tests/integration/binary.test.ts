@@ -5,11 +5,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { dirname, join } from "node:path";
 import { CTR } from "./harness.ts";
 
+const tmp = mkdtempSync("/tmp/ctr-bin-");
+// a state root of its own: `debug plan` caches a seccomp program there
 const run = (args: string[], cwd?: string) => {
-  const p = Bun.spawnSync([CTR, ...args], { cwd });
+  const p = Bun.spawnSync([CTR, ...args], { cwd, env: { ...process.env, CTR_ROOT: join(tmp, "state") } });
   return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
 };
-const tmp = mkdtempSync("/tmp/ctr-bin-");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 test("runs in a chroot holding only the binary and the libraries ldd names", () => {

@@ -191,3 +191,32 @@ export async function eachContainer(refs: string[], act: (ref: string) => unknow
   }
   return failed ? 1 : 0;
 }
+
+/**
+ * Flags of a subcommand given as name lists (image, network): values may
+ * repeat (--opt a=1 --opt b=2) and keep their order; booleans stand alone;
+ * anything else is Docker's "unknown flag". `last` picks a value by any of its names.
+ */
+export function parseNamed(args: string[], values: string[], bools: string[], help: string): { v: Record<string, string[]>; b: Set<string>; pos: string[] } {
+  const v: Record<string, string[]> = {};
+  const b = new Set<string>();
+  const pos: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("-") || a === "-") {
+      pos.push(a);
+      continue;
+    }
+    const [k, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    if (values.includes(k)) (v[k] ??= []).push(inline ?? args[++i] ?? usage(`flag needs an argument: ${k}`));
+    else if (bools.includes(k)) b.add(k);
+    else if (k === "--help") {
+      out(help);
+      process.exit(0);
+    } else usage(`unknown flag: ${k}`);
+  }
+  return { v, b, pos };
+}
+
+export const last = (v: Record<string, string[]>, ...names: string[]): string | undefined =>
+  names.map((n) => v[n]?.at(-1)).find((x) => x !== undefined);

@@ -5,7 +5,7 @@ import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from
 import { collectGarbage, findImage, getBlob, ImageError, type ImageRecord, loadConfig, loadManifest, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
 import { familiar, splitRepoTag } from "../image/reference.ts";
 import { listIds, loadRecord } from "../runtime/state/record.ts";
-import { type Verb, out, usage, write } from "./_shared.ts";
+import { last, parseNamed, type Verb, out, usage, write } from "./_shared.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
 import { ago, table } from "./_view.ts";
 
@@ -26,26 +26,7 @@ Commands:
 Example:
   ctr image load -i busybox.tar && ctr run --rm --net none busybox echo hi`;
 
-function parse(args: string[], values: string[], bools: string[]): { v: Record<string, string>; b: Set<string>; pos: string[] } {
-  const v: Record<string, string> = {};
-  const b = new Set<string>();
-  const pos: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith("-") || a === "-") {
-      pos.push(a);
-      continue;
-    }
-    const [k, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    if (values.includes(k)) v[k] = inline ?? args[++i] ?? usage(`flag needs an argument: ${k}`);
-    else if (bools.includes(k)) b.add(k);
-    else if (k === "--help") {
-      out(HELP);
-      process.exit(0);
-    } else usage(`unknown flag: ${k}`);
-  }
-  return { v, b, pos };
-}
+const parse = (args: string[], values: string[], bools: string[]) => parseNamed(args, values, bools, HELP);
 
 const shortId = (id: string) => id.slice(7, 19);
 
@@ -162,7 +143,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
         failed++;
       }
     }
-    const fmt = v["-f"] ?? v["--format"];
+    const fmt = last(v, "-f", "--format");
     if (fmt) for (const x of views) out(renderTemplate(expandEscapes(fmt), x));
     else out(JSON.stringify(views, null, 4));
     return failed ? 1 : 0;
@@ -183,7 +164,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
 
   async load(args) {
     const { v, b } = parse(args, ["-i", "--input"], ["-q", "--quiet"]);
-    const file = v["-i"] ?? v["--input"];
+    const file = last(v, "-i", "--input");
     let bytes: Uint8Array | undefined;
     if (file === undefined) {
       if (process.stdin.isTTY) throw new ImageError("requested load from stdin, but stdin is a terminal: give a file with -i or redirect one", 1);
@@ -199,7 +180,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
 
   async save(args) {
     const { v, pos } = parse(args, ["-o", "--output"], []);
-    const file = v["-o"] ?? v["--output"];
+    const file = last(v, "-o", "--output");
     if (pos.length === 0) usage(`"save" requires at least 1 argument.`);
     if (file === undefined && process.stdout.isTTY) throw new ImageError("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
     const tar = saveArchive(resolveForSave(pos, findImage));

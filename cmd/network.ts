@@ -7,7 +7,7 @@ import { createNetwork, inspectNetwork, removeNetwork } from "../net/networks.ts
 import { listNetworks, loadNetwork } from "../net/store.ts";
 import { findContainer } from "../runtime/lifecycle.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
-import { type Verb, out, usage, write } from "./_shared.ts";
+import { out, parseNamed, usage, type Verb, write } from "./_shared.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
 import { table } from "./_view.ts";
 
@@ -27,27 +27,7 @@ Example:
   ctr network create --subnet 10.214.7.0/24 backend
   ctr run -d --net backend --network-alias db ./rootfs nc -lk -p 5432 -e cat`;
 
-/** Flags of one subcommand: values may repeat (--opt a=1 --opt b=2); booleans stand alone. */
-function parse(args: string[], values: string[], bools: string[]): { v: Record<string, string[]>; b: Set<string>; pos: string[] } {
-  const v: Record<string, string[]> = {};
-  const b = new Set<string>();
-  const pos: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith("-")) {
-      pos.push(a);
-      continue;
-    }
-    const [k, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    if (values.includes(k)) (v[k] ??= []).push(inline ?? args[++i] ?? usage(`flag needs an argument: ${k}`));
-    else if (bools.includes(k)) b.add(k);
-    else if (k === "--help") {
-      out(HELP);
-      process.exit(0);
-    } else usage(`unknown flag: ${k}`);
-  }
-  return { v, b, pos };
-}
+const parse = (args: string[], values: string[], bools: string[]) => parseNamed(args, values, bools, HELP);
 
 const kv = (list: string[] = []) => Object.fromEntries(list.map((s) => (s.includes("=") ? [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)] : [s, ""])));
 const ctx = () => netContext(stateRoot());

@@ -7,7 +7,7 @@
 // Image verbs are young: a failure is a note, not a failed bench.
 import { join } from "node:path";
 import type { Registry } from "../tests/fixtures/registry.ts";
-import { type Ctx, type Row, have, interleave, podman, sh, timeOnce, tryRun } from "./lib.ts";
+import { type Ctx, type Row, have, interleave, ociBundle, podman, runcRoot, sh, timeOnce, tryRun } from "./lib.ts";
 
 const ok = (ctx: Ctx, argv: string[]) => Bun.spawnSync(argv, { env: { ...process.env, ...ctx.ctrEnv }, stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 
@@ -59,7 +59,24 @@ async function pullBench(ctx: Ctx): Promise<Row[]> {
       };
     }
     const s = interleave(c, ctx.runs, ctx.warmup);
-    return [{ name: `pull + unpack from a local registry (busybox, 1 layer, ${(layer.length / 1048576).toFixed(1)} MiB gzipped)`, unit: "ms", better: "lower", stats: s, data: { layerBytes: layer.length } }];
+    const rows: Row[] = [{ name: `pull + unpack from a local registry (busybox, 1 layer, ${(layer.length / 1048576).toFixed(1)} MiB gzipped)`, unit: "ms", better: "lower", stats: s, data: { layerBytes: layer.length } }];
+    // then a container from the pulled image (overlayfs of its layer, its config)
+    // against runc on the same files unpacked as a bundle, as issue 6 asks
+    sh([ctx.ctr, "pull", "-q", ref], ctx.ctrEnv);
+    try {
+      const r: Record<string, () => number> = {
+        ctr: () => timeOnce([ctx.ctr, "run", "--rm", "--net", "none", "--pull", "never", ref, "true"], ctx.ctrEnv),
+      };
+      if (have("runc")) {
+        const b = ociBundle(ctx, "true", ["true"]);
+        let seq = 0;
+        r.runc = () => timeOnce(["runc", "--root", runcRoot(ctx), "run", "--bundle", b, `img${seq++}`]);
+      }
+      rows.push({ name: "run --rm --net none true from the pulled image (runc: the same files as a bundle)", unit: "ms", better: "lower", stats: interleave(r, ctx.runs, ctx.warmup) });
+    } finally {
+      tryRun([ctx.ctr, "rmi", "-f", ref], ctx.ctrEnv);
+    }
+    return rows;
   } catch (e) {
     ctx.notes.push(`images: pull could not be measured: ${(e as Error).message.split("\n")[0]}`);
     return [];

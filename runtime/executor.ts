@@ -55,16 +55,8 @@ export class Executor {
       }
       if (this.closed) return undefined;
       const chunk = Buffer.alloc(4096);
-      let n = 0;
-      try {
-        n = readSync(this.fd, chunk);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EAGAIN") {
-          Bun.sleepSync(1);
-          continue;
-        }
-        throw e;
-      }
+      // the fd was made blocking in spawnExecutor: a read waits for the executor
+      const n = readSync(this.fd, chunk);
       if (n === 0) {
         this.closed = true;
         closeSync(this.fd);

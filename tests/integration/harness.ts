@@ -19,7 +19,17 @@ export interface Result {
 }
 
 /** A state root of its own per test file; removed (with its containers) after the file. */
-export function testRoot(tag: string): { root: string; ctr: (args: string[], opts?: RunOpts) => Result; ctrAsync: (args: string[], opts?: RunOpts) => Promise<Result> } {
+export interface TestRoot {
+  root: string;
+  ctr: (args: string[], opts?: RunOpts) => Result;
+  ctrAsync: (args: string[], opts?: RunOpts) => Promise<Result>;
+  /** a CLI left running (to be signalled or killed by the test); output piped or ignored */
+  spawnCtr: (args: string[], output?: "pipe" | "ignore") => Bun.Subprocess<"ignore", "pipe" | "ignore", "pipe" | "ignore">;
+  /** until `ps` lists the named container as running (a spawned CLI got that far) */
+  waitRunning: (name: string) => void;
+}
+
+export function testRoot(tag: string): TestRoot {
   const root = `/run/ctr-test-${tag}-${process.pid}`;
   mkdirSync(root, { recursive: true });
   const env = { ...process.env, CTR_ROOT: root };
@@ -37,7 +47,12 @@ export function testRoot(tag: string): { root: string; ctr: (args: string[], opt
     if (ids.length) ctr(["rm", "-f", ...ids]);
     rmSync(root, { recursive: true, force: true });
   });
-  return { root, ctr, ctrAsync };
+  const spawnCtr = (args: string[], output: "pipe" | "ignore" = "ignore") =>
+    Bun.spawn([CTR, ...args], { env, stdin: "ignore", stdout: output, stderr: output });
+  const waitRunning = (name: string) => {
+    for (let i = 0; i < 100 && ctr(["ps", "--format", "{{.Names}}"]).stdout.trim() !== name; i++) Bun.sleepSync(20);
+  };
+  return { root, ctr, ctrAsync, spawnCtr, waitRunning };
 }
 
 export interface RunOpts {

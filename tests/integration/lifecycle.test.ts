@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { containerCgroups, leftoverCgroups, newCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
-const { root, ctr, ctrAsync } = testRoot("life");
+const { root, ctr, ctrAsync, spawnCtr, waitRunning } = testRoot("life");
 const NONE = ["--net", "none"];
 
 describe("run, attached", () => {
@@ -129,12 +129,8 @@ describe("create and start", () => {
 describe("the monitor", () => {
   test("the container outlives a CLI killed with -9 and its exit is still recorded", async () => {
     const name = uniqueName("orphan");
-    const p = Bun.spawn([`${import.meta.dir}/../../dist/ctr`, "run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "sleep 1; exit 4"], {
-      env: { ...process.env, CTR_ROOT: root },
-      stdout: "ignore",
-      stderr: "ignore",
-    });
-    for (let i = 0; i < 100 && ctr(["ps", "--format", "{{.Names}}"]).stdout.trim() !== name; i++) Bun.sleepSync(20);
+    const p = spawnCtr(["run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "sleep 1; exit 4"]);
+    waitRunning(name);
     p.kill("SIGKILL");
     await p.exited;
     expect(ctr(["ps", "--format", "{{.Names}} {{.State}}"]).stdout.trim()).toBe(`${name} running`);
@@ -223,12 +219,8 @@ describe("top, rename, tty, signals, logs", () => {
 
   test("signals sent to an attached CLI reach the container", async () => {
     const name = uniqueName("fwd");
-    const p = Bun.spawn([`${import.meta.dir}/../../dist/ctr`, "run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "trap 'echo got TERM; exit 9' TERM; while true; do sleep 0.1; done"], {
-      env: { ...process.env, CTR_ROOT: root },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    for (let i = 0; i < 100 && ctr(["ps", "--format", "{{.Names}}"]).stdout.trim() !== name; i++) Bun.sleepSync(20);
+    const p = spawnCtr(["run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "trap 'echo got TERM; exit 9' TERM; while true; do sleep 0.1; done"], "pipe");
+    waitRunning(name);
     Bun.sleepSync(200);
     p.kill("SIGTERM");
     expect(await p.exited).toBe(9);
@@ -255,11 +247,7 @@ describe("kill -9 of the CLI at any point of create", () => {
   test("leaves a state that ps shows and rm -f removes completely", async () => {
     const name = uniqueName("k9");
     for (const delay of [0, 5, 15, 30, 45, 60, 80]) {
-      const p = Bun.spawn([`${import.meta.dir}/../../dist/ctr`, "create", ...NONE, "--name", `${name}-${delay}`, ROOTFS, "true"], {
-        env: { ...process.env, CTR_ROOT: root },
-        stdout: "ignore",
-        stderr: "ignore",
-      });
+      const p = spawnCtr(["create", ...NONE, "--name", `${name}-${delay}`, ROOTFS, "true"]);
       await Bun.sleep(delay);
       p.kill("SIGKILL");
       await p.exited;

@@ -9,6 +9,7 @@ import { hostBoundingSet } from "../runtime/features.ts";
 import { capNames } from "../runtime/process/capabilities.ts";
 import { ociCreate, ociDelete, ociKill, ociPause, ociPids, ociResume, ociStart, ociState, findOci, listOci, OCI_VERSION, type OciState } from "../runtime/oci.ts";
 import { setStateRoot } from "../runtime/state/paths.ts";
+import { HOOK_KINDS } from "../spec/oci.ts";
 import { type Verb, write } from "./_shared.ts";
 
 interface Flag {
@@ -181,7 +182,7 @@ function featureDoc() {
   return {
     ociVersionMin: "1.0.0",
     ociVersionMax: OCI_VERSION,
-    hooks: ["prestart", "createRuntime", "poststart", "poststop"],
+    hooks: [...HOOK_KINDS],
     mountOptions: ["async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid", "rbind", "relatime", "ro", "rw", "silent", "strictatime", "suid", "sync"],
     linux: {
       namespaces: ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"],

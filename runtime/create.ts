@@ -59,7 +59,8 @@ function namespaceChoices(spec: ContainerSpec, id: string): NsChoice[] {
   // a user namespace only when asked for (--userns-remap): Docker's default too
   const user = spec.namespaces.user;
   if (user?.mode === "private") out.push({ kind: "user", how: "new" });
-  else if (user && user.mode !== "host") throw new EngineError("joining another user namespace is not supported yet: use --userns-remap default or a user from /etc/subuid");
+  else if (user?.mode === "path") out.push({ kind: "user", how: "join", path: user.path });
+  else if (user && user.mode !== "host") throw new EngineError("joining another container's user namespace is not supported: use --userns-remap, or an OCI bundle's user namespace path");
   for (const kind of kinds) {
     let mode = spec.namespaces[kind] ?? { mode: "private" as const };
     if (kind === "net") mode = netMode(spec.network.mode, id);
@@ -209,8 +210,22 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   if (spec.oci) {
     const own = (k: NamespaceKind) => namespaces.some((n) => n.kind === k && n.how !== "host");
     input.fs = ociFsLayout(spec.oci, { ownNetns: own("net"), userns: own("user"), cgroupMounts: input.cgroupMounts ?? [] });
+    input.hooks = initHooks(spec.oci, record);
   }
   return { record, input, cgroupRel, hierarchies };
+}
+
+/** createContainer and startContainer hooks with the state JSON runc hands them ("creating", then "created"), the pid left to the init. */
+function initHooks(oci: NonNullable<ContainerSpec["oci"]>, rec: ContainerRecord): RunInput["hooks"] {
+  const out: NonNullable<RunInput["hooks"]> = {};
+  for (const [kind, status] of [["createContainer", "creating"], ["startContainer", "created"]] as const) {
+    const hooks = oci.hooks?.[kind];
+    if (!hooks?.length) continue;
+    const state = { ociVersion: "1.0.2", id: rec.name, status, pid: 0, bundle: oci.bundle, annotations: oci.annotations };
+    const [before, after] = JSON.stringify(state).split(`"pid":0`) as [string, string];
+    out[kind] = hooks.map((h) => ({ path: h.path, args: h.args ?? [], env: h.env ?? [], timeout: h.timeout ?? 0, state: [`${before}"pid":`, after] }));
+  }
+  return out;
 }
 
 export async function createContainer(spec: ContainerSpec, opts: CreateOptions): Promise<Created> {

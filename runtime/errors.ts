@@ -53,6 +53,12 @@ export function stepError(steps: Step[], step: number, errno: number): EngineErr
       );
     case "CGROUP_JOIN":
       return new EngineError(`join cgroup ${arg(0)}: ${name}`);
+    case "HOOK": {
+      // the init's HOOK step: errno is HOOK_FAILED + the hook's exit status, or ETIMEDOUT
+      const why = errno >= 0x10000 ? `exit status ${errno - 0x10000}` : name === "ETIMEDOUT" ? "timeout" : name;
+      const nth = steps.slice(0, step).filter((x) => x.op === "HOOK" && x.args[0] === s.args[0]).length;
+      return new EngineError(`error running ${arg(0)} hook #${nth}: ${arg(1)}: ${why}`);
+    }
     case "USER":
       return new EngineError(`set user ${arg(0)}:${arg(1)}: ${name}`);
     default:

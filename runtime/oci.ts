@@ -107,7 +107,6 @@ export async function ociCreate(id: string, bundleDir: string, opts: OciCreateOp
   const { spec, seccomp, warnings } = parseOciConfig(config, bundle);
   for (const w of warnings) opts.warn(w);
   if (spec.oci!.cgroupsPath?.includes(":")) throw new OciError(`cgroupsPath ${spec.oci!.cgroupsPath} is in systemd's slice:prefix:name form; ctr manages cgroupfs directly (run without --systemd-cgroup)`);
-  if (spec.namespaces.user?.mode === "path") throw new OciError("joining a user namespace by path is not supported yet (linux.namespaces: user with a path)");
   if (spec.tty && !opts.consoleSocket) throw new OciError("cannot allocate tty if runc will detach without setting console socket");
   if (!spec.tty && opts.consoleSocket) throw new OciError("cannot use console socket if runc will not detach or allocate tty");
   if (seccomp) spec.security.seccomp = writeProfile(seccomp);

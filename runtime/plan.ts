@@ -7,7 +7,7 @@ import type { Step } from "./plan-wire.ts";
 import type { ResolvedUser } from "./process/user.ts";
 import {
   type DefaultMount,
-  type DeviceNode, DEFAULT_DEVICES, DEFAULT_MOUNTS, DEV_SYMLINKS, MASKED_PATHS, MS, READONLY_PATHS, RLIMITS, SYSFS,
+  type DeviceNode, DEFAULT_DEVICES, DEFAULT_MOUNTS, DEV_SYMLINKS, MASKED_PATHS, MS, PROPAGATION, READONLY_PATHS, RLIMITS, SYSFS,
 } from "./rootfs/defaults.ts";
 
 /** How each namespace is obtained, decided before planning. */
@@ -48,6 +48,18 @@ export interface RunInput {
   consoleSocket?: string;
   /** OCI --preserve-fds: the executor's fds 5.. become the command's 3.. */
   preserveFds?: number;
+  /** OCI hooks the init runs itself: createContainer before pivot_root, startContainer once `start` has released it, just before execve */
+  hooks?: Partial<Record<"createContainer" | "startContainer", InitHook[]>>;
+}
+
+/** A hook run by the init; its state JSON is split where the pid goes, which only the init knows. */
+export interface InitHook {
+  path: string;
+  args: string[];
+  env: string[];
+  /** seconds; 0 = none */
+  timeout: number;
+  state: [before: string, after: string];
 }
 
 export interface FsLayout {
@@ -105,8 +117,13 @@ export function buildRunPlan(i: RunInput): Step[] {
   for (const p of i.cgroupProcs) steps.push({ op: "CGROUP_JOIN", args: [p] });
   // joined by the monitor, so the init is born inside: pid always; net when the
   // init gets a user namespace of its own, which would not own the netns
-  const byMonitor = (n: NsChoice) => n.how === "join" && (n.kind === "pid" || (n.kind === "net" && i.idMap !== undefined));
-  for (const n of i.namespaces) if (byMonitor(n)) steps.push({ op: "SETNS", args: [n.kind, n.path!] });
+  // a joined user namespace (OCI linux.namespaces user with a path) is entered
+  // by the monitor too, last, so the namespaces it clones belong to it
+  const joinedUser = i.namespaces.some((n) => n.kind === "user" && n.how === "join");
+  const userns = i.idMap !== undefined || joinedUser;
+  const byMonitor = (n: NsChoice) => n.how === "join" && (n.kind === "pid" || n.kind === "user" || (n.kind === "net" && userns));
+  for (const n of i.namespaces) if (byMonitor(n) && n.kind !== "user") steps.push({ op: "SETNS", args: [n.kind, n.path!] });
+  for (const n of i.namespaces) if (byMonitor(n) && n.kind === "user") steps.push({ op: "SETNS", args: [n.kind, n.path!] });
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
@@ -120,26 +137,35 @@ export function buildRunPlan(i: RunInput): Step[] {
   }
   // joined to its cgroup by now, so a new cgroup namespace is rooted there
   if (ns("cgroup") === "new") steps.push({ op: "UNSHARE", args: [String(CLONE.NEWCGROUP)] });
-  steps.push({ op: "PROPAGATION", args: [String(i.fs?.propagation ?? MS.SLAVE | MS.REC)] });
+  // rslave, unless asked otherwise; a shared volume needs the host's peer
+  // groups kept, so then only "/" is made shared, as Docker asks of runc
+  const sharedVolume = !i.fs && s.mounts.some((m) => m.options.includes("shared") || m.options.includes("rshared"));
+  steps.push({ op: "PROPAGATION", args: [String(i.fs?.propagation ?? (sharedVolume ? MS.SHARED : MS.SLAVE | MS.REC))] });
   steps.push({ op: "ROOTFS", args: [i.rootfs] });
-  const mount = (source: string, target: string, fstype: string, flags: number, data: string, create: string) =>
+  // propagation types asked for (rootfsPropagation, rshared volumes...) are set
+  // after pivot_root: detaching the old root makes the whole new tree rslave
+  const propagation: [string, number][] = [];
+  if (i.fs && i.fs.propagation !== (MS.SLAVE | MS.REC)) propagation.push(["/", i.fs.propagation]);
+  const mount = (source: string, target: string, fstype: string, flags: number, data: string, create: string, prop = 0) => {
     steps.push({ op: "MOUNT", args: [source, target, fstype, String(flags), data, create] });
-  for (const m of i.fs?.mounts ?? []) mount(m.source, m.target, m.fstype, m.flags, m.data, m.create);
+    if (prop) propagation.push([target, prop]);
+  };
+  for (const m of i.fs?.mounts ?? []) mount(m.source, m.target, m.fstype, m.flags, m.data, m.create, m.propagation);
   for (const m of i.fs ? [] : DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
   // a new sysfs shows the container's own network devices (a new netns, or a
   // joined one: net/'s or another container's); on the host's netns (or with a
   // user namespace) the kernel refuses it: bind the host's, read-only
   if (!i.fs) {
-    if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
+    if (ns("net") !== "host" && !userns) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
     else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
   }
   // the container's own cgroups, read-only; v1 cannot be mounted from a user namespace
-  const cgroupfs = ns("cgroup") === "new" && !i.idMap && !i.fs ? (i.cgroupMounts ?? []) : [];
+  const cgroupfs = ns("cgroup") === "new" && !userns && !i.fs ? (i.cgroupMounts ?? []) : [];
   const rw = (f: number) => (s.security.privileged ? f & ~MS.RDONLY : f);
   for (const m of cgroupfs) mount(m.source, m.target, m.fstype, rw(m.flags), m.data, "dir");
   for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? [])]) {
     // in a user namespace mknod is not allowed: bind the host's node instead
-    if (i.idMap) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
+    if (userns) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
     else steps.push({ op: "MKNOD", args: [d.path, d.type, String(d.major), String(d.minor), String(d.mode), "0", "0"] });
   }
   for (const [path, target] of DEV_SYMLINKS) steps.push({ op: "SYMLINK", args: [path, target] });
@@ -153,10 +179,13 @@ export function buildRunPlan(i: RunInput): Step[] {
       mount("tmpfs", m.target, "tmpfs", MS.NOSUID | MS.NODEV | (m.readonly ? MS.RDONLY : 0) | optFlags(m.options), opts.join(","), "dir");
     } else {
       const rec = m.options.includes("bind") ? 0 : MS.REC;
-      mount(m.source!, m.target, "", MS.BIND | rec | (m.readonly ? MS.RDONLY : 0) | optFlags(m.options), "", m.options.includes("file") ? "file" : "dir");
+      const prop = m.options.find((o) => o in PROPAGATION && o !== "");
+      mount(m.source!, m.target, "", MS.BIND | rec | (m.readonly ? MS.RDONLY : 0) | optFlags(m.options), "", m.options.includes("file") ? "file" : "dir", prop ? PROPAGATION[prop] : 0);
     }
   }
+  hookSteps("createContainer", i.hooks?.createContainer, steps);
   steps.push({ op: "PIVOT_ROOT", args: [] });
+  for (const [target, flags] of propagation) steps.push({ op: "PROPAGATION", args: [String(flags), target] });
   if (s.tty) steps.push({ op: "PTY", args: ["console"] });
   if (ns("uts") === "new") {
     steps.push({ op: "HOSTNAME", args: [i.hostname] });
@@ -178,7 +207,19 @@ export function buildRunPlan(i: RunInput): Step[] {
   steps.push({ op: "CHDIR", args: [s.workdir || "/"] });
   steps.push(...processSteps(i.user, i.caps, s.security.noNewPrivileges, i.seccomp, i.env, i.argv));
   if (i.preserveFds) steps.splice(steps.length - 1, 0, { op: "PRESERVE_FDS", args: [String(i.preserveFds)] });
+  // the executor keeps these until EXEC has passed the exec fifo (`start`), as runc runs them
+  if (i.hooks?.startContainer) {
+    const tail = steps.splice(steps.length - 1);
+    hookSteps("startContainer", i.hooks.startContainer, steps);
+    steps.push(...tail);
+  }
   return steps;
+}
+
+function hookSteps(kind: string, hooks: InitHook[] | undefined, steps: Step[]): void {
+  for (const h of hooks ?? []) {
+    steps.push({ op: "HOOK", args: [kind, h.path, String(h.timeout), h.state[0], h.state[1], String(h.args.length), ...h.args, ...h.env] });
+  }
 }
 
 /** The tail both the init and an exec'd process go through: identity, privileges, exec. */

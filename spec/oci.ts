@@ -166,8 +166,8 @@ export function parseOciConfig(config: unknown, bundle: string): OciParsed {
   return { spec, seccomp, warnings };
 }
 
-/** The hooks ctr runs from TypeScript; createContainer and startContainer run inside the container, which the executor does not do yet. */
-const HOOK_KINDS = ["prestart", "createRuntime", "poststart", "poststop"] as const;
+/** Every POSIX hook kind of the runtime-spec; createContainer and startContainer run inside the container (the executor's HOOK step). */
+export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
 
 function parseHooks(v: unknown, warnings: string[]): NonNullable<ContainerSpec["oci"]>["hooks"] {
   if (v === undefined || v === null) return undefined;
@@ -176,7 +176,7 @@ function parseHooks(v: unknown, warnings: string[]): NonNullable<ContainerSpec["
   for (const [kind, list] of Object.entries(v)) {
     if (!Array.isArray(list) || list.length === 0) continue;
     if (!(HOOK_KINDS as readonly string[]).includes(kind)) {
-      warnings.push(`${kind} hooks are not run yet (they run inside the container): ${list.length} ignored`);
+      warnings.push(`unknown hook kind ${JSON.stringify(kind)}: ${list.length} ignored`);
       continue;
     }
     out[kind as (typeof HOOK_KINDS)[number]] = list.map((h: Json, i: number) => {

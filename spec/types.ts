@@ -180,8 +180,11 @@ export interface OciExtras {
   uidMappings: string[];
   gidMappings: string[];
   /** lifecycle hooks the runtime runs itself (runtime-spec config.md#posix-platform-hooks) */
-  hooks?: Partial<Record<"prestart" | "createRuntime" | "poststart" | "poststop", OciHook[]>>;
+  hooks?: Partial<Record<OciHookKind, OciHook[]>>;
 }
+
+/** prestart, createRuntime, poststart, poststop run from TypeScript; createContainer and startContainer by the init itself (runtime/native) */
+export type OciHookKind = "prestart" | "createRuntime" | "createContainer" | "startContainer" | "poststart" | "poststop";
 
 export interface OciHook {
   path: string;

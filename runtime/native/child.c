@@ -26,6 +26,8 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -202,7 +204,51 @@ static int do_bind_dev(const struct op *o) {
   return r;
 }
 
+/*
+ * The mount that holds path: the longest mount point in mountinfo that is a
+ * prefix of it (on a component boundary). Mount points with spaces and such
+ * come escaped (\040) and are compared as such, which only misses such paths.
+ */
+static int holding_mount(const char *path, char *out, size_t outlen) {
+  int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  static char buf[1 << 16];
+  size_t len = 0;
+  ssize_t n;
+  while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0) len += (size_t)n;
+  close(fd);
+  buf[len] = 0;
+  size_t best = 0;
+  snprintf(out, outlen, "/");
+  for (char *line = buf; line && *line;) {
+    char *next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    /* id parent major:minor root mountpoint ... */
+    char *f = line;
+    for (int i = 0; i < 4 && f; i++) f = strchr(f + 1, ' ');
+    if (f) {
+      f++;
+      char *end = strchr(f, ' ');
+      size_t l = end ? (size_t)(end - f) : strlen(f);
+      int prefix = l == 1 ? 1 : strncmp(path, f, l) == 0 && (path[l] == '/' || path[l] == 0);
+      if (prefix && l >= best && l < outlen) {
+        best = l;
+        memcpy(out, f, l);
+        out[l] = 0;
+      }
+    }
+    line = next;
+  }
+  return 0;
+}
+
 static int do_rootfs(const struct op *o) {
+  /* the mount holding the rootfs goes private (in this namespace only), as
+   * runc does: a bind below a shared parent would propagate, and pivot_root
+   * refuses a shared parent (with rootfsPropagation shared, "/" is one) */
+  char parent[4096];
+  if (holding_mount(o->argv[0], parent, sizeof parent) < 0) return -1;
+  if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0) return -1;
   if (idmapped_root >= 0) {
     /* the monitor's idmapped clone of the rootfs: attach it over the path */
     if (syscall(SYS_move_mount_, idmapped_root, "", AT_FDCWD, o->argv[0], 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */) < 0) return -1;
@@ -218,11 +264,19 @@ static int do_rootfs(const struct op *o) {
 }
 
 static int do_pivot(void) {
+  int old = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (old < 0) return -1;
   if (fchdir(root_fd) < 0) return -1;
   /* pivot_root(".", ".") stacks the old root on top of the new one; detaching
    * it leaves only the new root, without needing a put_old directory */
   if (syscall(SYS_pivot_root_, ".", ".") < 0) return -1;
-  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) return -1;
+  /* the old tree goes rslave first, so that detaching it unmounts nothing on
+   * the host (it may hold the host's shared peers). Through the fd: mount(2)
+   * on "." would reach the new root and turn the container's own tree slave,
+   * undoing an rshared volume */
+  struct { uint64_t attr_set, attr_clr, propagation, userns_fd; } attr = { 0, 0, MS_SLAVE, 0 };
+  if (syscall(SYS_mount_setattr_, old, "", 0x1000 /* AT_EMPTY_PATH */ | 0x8000 /* AT_RECURSIVE */, &attr, sizeof attr) < 0) return -1;
+  close(old);
   if (umount2(".", MNT_DETACH) < 0) return -1;
   if (chdir("/") < 0) return -1;
   close(root_fd);
@@ -348,6 +402,77 @@ static int do_pty(const struct op *o) {
   return 0;
 }
 
+/*
+ * OCI createContainer/startContainer hooks, run by the init in the
+ * container's namespaces: the hook gets the state JSON on stdin, with the pid
+ * as /proc/self names it (the host's before pivot_root, the container's after),
+ * and must finish within its timeout. A failure is reported as the hook step
+ * with errno HOOK_FAILED + exit status (or ETIMEDOUT), decoded in runtime/errors.ts.
+ */
+#define HOOK_FAILED 0x10000
+static const struct op *start_hooks[64];
+static int start_hook_steps[64];
+static int n_start_hooks;
+
+static int run_hook(const struct op *o) {
+  if (o->argc < 6) { errno = EINVAL; return -1; }
+  unsigned nargs = (unsigned)atoi(o->argv[5]);
+  if (6 + nargs > o->argc) { errno = EINVAL; return -1; }
+  char *const *args = &o->argv[6];
+  char **env = calloc(o->argc - 6 - nargs + 1, sizeof(char *));
+  for (unsigned i = 6 + nargs; i < o->argc; i++) env[i - 6 - nargs] = o->argv[i];
+  /* the hook's args start with its argv[0], as execve's; none at all: the path alone */
+  char **argv = calloc(nargs + 2, sizeof(char *));
+  argv[0] = o->argv[1];
+  for (unsigned i = 0; i < nargs; i++) argv[i] = args[i];
+  char self[32] = "";
+  ssize_t sl = readlink("/proc/self", self, sizeof self - 1);
+  self[sl > 0 ? sl : 0] = 0;
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) < 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    if (dup2(in[0], 0) < 0) _exit(127);
+    execve(o->argv[1], argv, env);
+    _exit(127);
+  }
+  close(in[0]);
+  dprintf(in[1], "%s%s%s", o->argv[3], sl > 0 ? self : "0", o->argv[4]);
+  close(in[1]);
+  long timeout = atol(o->argv[2]);
+  struct timespec start, now, tick = { 0, 5 * 1000 * 1000 };
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, timeout > 0 ? WNOHANG : 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == pid) {
+      if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
+      errno = HOOK_FAILED + (WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+      return -1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec - start.tv_sec >= timeout) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    nanosleep(&tick, NULL);
+  }
+}
+
+static int hook_step(const struct op *o, int idx) {
+  if (strcmp(o->argv[0], "startContainer") != 0) return run_hook(o);
+  /* kept for OP_EXEC: they run once `start` has opened the exec fifo */
+  if (n_start_hooks == 64) { errno = E2BIG; return -1; }
+  start_hooks[n_start_hooks] = o;
+  start_hook_steps[n_start_hooks++] = idx;
+  return 0;
+}
+
 static char **collect(const struct op *o) {
   char **v = calloc(o->argc + 1, sizeof(char *));
   for (uint32_t i = 0; i < o->argc; i++) v[i] = o->argv[i];
@@ -408,7 +533,7 @@ static int step(const struct op *o, int idx) {
   switch (o->kind) {
   case OP_SETNS_CHILD: return setns_path(o);
   case OP_UNSHARE: return unshare((int)arg_ll(o, 0));
-  case OP_PROPAGATION: return mount(NULL, "/", NULL, (unsigned long)arg_ll(o, 0), NULL);
+  case OP_PROPAGATION: return mount(NULL, o->argc > 1 ? o->argv[1] : "/", NULL, (unsigned long)arg_ll(o, 0), NULL);
   case OP_ROOTFS: return do_rootfs(o);
   case OP_MOUNT: return do_mount(o);
   case OP_MKNOD: return do_mknod(o);
@@ -433,6 +558,7 @@ static int step(const struct op *o, int idx) {
   case OP_ARGV: argv_list = collect(o); return 0;
   case OP_PTY: return do_pty(o);
   case OP_PRESERVE_FDS: preserve_fds = (int)arg_ll(o, 0); return 0;
+  case OP_HOOK: return hook_step(o, idx);
   case OP_EXEC: {
     if (fifo_fd >= 0) {
       /* create/start: say we are ready, then block until `start` opens the
@@ -446,6 +572,8 @@ static int step(const struct op *o, int idx) {
       if (write(fd, "0", 1) < 0) return -1;
       close(fd);
     }
+    for (int h = 0; h < n_start_hooks; h++)
+      if (run_hook(start_hooks[h]) < 0) fail(start_hook_steps[h], errno);
     return do_exec();
   }
   default: return 0; /* monitor-level ops */

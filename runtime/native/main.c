@@ -438,7 +438,11 @@ int main(void) {
 
   /* stdio pipes stay open here across restarts; EOF is not how we learn of an exit */
   int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-  struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 };
+  /* in a user namespace of its own or joined: the init becomes its root */
+  int joined_user = 0;
+  for (size_t i = 0; i < plan.n; i++)
+    if (plan.ops[i].kind == OP_SETNS && strcmp(plan.ops[i].argv[0], "user") == 0) joined_user = 1;
+  struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 || joined_user };
   if (inherit) io.in = -1;
   if (!tty && !inherit) {
     if (attach_in && pipe2(pin, O_CLOEXEC) == 0) io.in = pin[0];

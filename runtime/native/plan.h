@@ -50,7 +50,7 @@ enum op_kind {
   OP_OOM_COUNTER = 19,  /* memory.oom_control (v1) or memory.events (v2): its "oom_kill N" before each start and at exit -> exit.json oomKilled */
 
   /* init steps, performed in order */
-  OP_PROPAGATION = 20,  /* flags for mount(NULL, "/", ...) */
+  OP_PROPAGATION = 20,  /* flags for mount(NULL, path or "/", ...): the tree before the rootfs; after pivot_root, the root's and each mount's own */
   OP_ROOTFS = 21,       /* host path */
   OP_MOUNT = 22,        /* source, target, fstype, flags, data, create(dir|file|) */
   OP_MKNOD = 23,        /* target, c|b, major, minor, mode, uid, gid */
@@ -78,6 +78,7 @@ enum op_kind {
   OP_SETNS_CHILD = 45,  /* clone-flag name, path: joined by the init itself */
   OP_UNSHARE = 46,      /* flags: after the cgroup join, so a new cgroup ns is rooted at the container's cgroup */
   OP_PRESERVE_FDS = 47, /* N: the executor's fds PRESERVED_BASE.. become the command's 3..3+N-1 (OCI --preserve-fds) */
+  OP_HOOK = 60,         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
   OP_MAX
 };
 

@@ -3,7 +3,7 @@
 
 export const MS = {
   RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, BIND: 4096, REC: 16384,
-  PRIVATE: 1 << 18, SLAVE: 1 << 19, RELATIME: 1 << 21, STRICTATIME: 1 << 24,
+  UNBINDABLE: 1 << 17, PRIVATE: 1 << 18, SLAVE: 1 << 19, SHARED: 1 << 20, RELATIME: 1 << 21, STRICTATIME: 1 << 24,
 } as const;
 
 export interface DefaultMount {
@@ -12,6 +12,8 @@ export interface DefaultMount {
   source: string;
   flags: number;
   data: string;
+  /** a propagation type of its own (MS.SHARED|MS_REC...), set after the mount */
+  propagation?: number;
 }
 
 export const DEFAULT_MOUNTS: DefaultMount[] = [
@@ -65,4 +67,13 @@ export const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys"
 export const RLIMITS: Record<string, number> = {
   cpu: 0, fsize: 1, data: 2, stack: 3, core: 4, rss: 5, nproc: 6, nofile: 7, memlock: 8, as: 9,
   locks: 10, sigpending: 11, msgqueue: 12, nice: 13, rtprio: 14, rttime: 15,
+};
+
+/** mount(NULL, target, ...) flags for a propagation option, for the rootfs and for each mount */
+export const PROPAGATION: Record<string, number> = {
+  "": MS.SLAVE | MS.REC,
+  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
+  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC,
+  shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
+  unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };

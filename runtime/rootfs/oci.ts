@@ -4,7 +4,7 @@
 import { statSync } from "node:fs";
 import type { OciExtras } from "../../spec/types.ts";
 import type { FsLayout } from "../plan.ts";
-import { type DefaultMount, type DeviceNode, MS } from "./defaults.ts";
+import { type DefaultMount, type DeviceNode, MS, PROPAGATION } from "./defaults.ts";
 
 /** option -> [flags to set, flags to clear] */
 const FLAGS: Record<string, [number, number]> = {
@@ -19,26 +19,18 @@ const FLAGS: Record<string, [number, number]> = {
   bind: [MS.BIND, 0], rbind: [MS.BIND | MS.REC, 0], silent: [32768, 0], loud: [0, 32768],
 };
 
-/** Per-mount propagation options: the container's tree is already rslave (or rootfsPropagation); these are not applied one by one yet. */
-const PROPAGATION_OPTS = new Set(["shared", "rshared", "slave", "rslave", "private", "rprivate", "unbindable", "runbindable"]);
 
-const PROPAGATION: Record<string, number> = {
-  "": MS.SLAVE | MS.REC,
-  slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC,
-  private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC,
-  shared: 1 << 20, rshared: (1 << 20) | MS.REC,
-  unbindable: 1 << 17, runbindable: (1 << 17) | MS.REC,
-};
-
-export function parseMountOptions(options: string[]): { flags: number; data: string } {
+export function parseMountOptions(options: string[]): { flags: number; data: string; propagation: number } {
   let flags = 0;
+  let propagation = 0;
   const data: string[] = [];
   for (const o of options) {
     const f = FLAGS[o];
     if (f) flags = (flags | f[0]) & ~f[1];
-    else if (!PROPAGATION_OPTS.has(o)) data.push(o);
+    else if (o in PROPAGATION && o !== "") propagation = PROPAGATION[o]!;
+    else data.push(o);
   }
-  return { flags, data: data.join(",") };
+  return { flags, data: data.join(","), propagation };
 }
 
 export interface OciFsContext {
@@ -53,7 +45,7 @@ export function ociFsLayout(oci: OciExtras, ctx: OciFsContext): FsLayout {
   const mounts: FsLayout["mounts"] = [];
   const readonly = [...oci.readonlyPaths];
   for (const m of oci.mounts) {
-    const { flags, data } = parseMountOptions(m.options ?? []);
+    const { flags, data, propagation } = parseMountOptions(m.options ?? []);
     const type = m.type ?? (flags & MS.BIND ? "bind" : "");
     if ((type === "cgroup" || type === "cgroup2") && ctx.userns) {
       // v1 hierarchies cannot be mounted from a user namespace: the host's tree, bound read-only
@@ -84,6 +76,7 @@ export function ociFsLayout(oci: OciExtras, ctx: OciFsContext): FsLayout {
     mounts.push({
       source: m.source ?? "", target: m.destination, fstype: isBind ? "" : type,
       flags: isBind ? flags | MS.BIND : flags, data: isBind ? "" : data, create,
+      ...(propagation ? { propagation } : {}),
     });
   }
   const devices: DeviceNode[] = oci.devices

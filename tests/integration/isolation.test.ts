@@ -119,6 +119,30 @@ describe("mount namespace", () => {
   });
 });
 
+describe("volume propagation", () => {
+  test("an rshared volume carries a mount made inside back to the host's shared mount; a plain one does not", () => {
+    const host = mkdtempSync(join(tmpdir(), "ctr-prop-"));
+    const mount = (...a: string[]) => Bun.spawnSync(["mount", ...a]).exitCode;
+    expect(mount("-t", "tmpfs", "ctr-prop-src", host)).toBe(0);
+    try {
+      expect(mount("--make-shared", host)).toBe(0);
+      for (const [opt, sub] of [["rshared", "a"], ["rprivate", "b"]] as const) {
+        const r = sh(`mkdir -p /mnt/${sub} && mount -t tmpfs ctr-prop-in-${sub} /mnt/${sub} && grep ' /mnt ' /proc/self/mountinfo`, ["--privileged", "-v", `${host}:/mnt:${opt}`]);
+        expect(r.code).toBe(0);
+        // inside, the volume is a shared peer (its own optional field) only when asked for
+        if (opt === "rshared") expect(r.stdout).toMatch(/ shared:\d+/);
+        else expect(r.stdout).not.toMatch(/ shared:\d+/);
+      }
+      const hostInfo = readFileSync("/proc/self/mountinfo", "utf8");
+      expect(hostInfo).toContain("ctr-prop-in-a");
+      expect(hostInfo).not.toContain("ctr-prop-in-b");
+    } finally {
+      Bun.spawnSync(["umount", "-R", host]);
+      rmSync(host, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("UTS namespace", () => {
   test("the default host name is the first 12 hex digits of the id", () => {
     const name = uniqueName("uts");

@@ -2,7 +2,7 @@
 // side by side with runc on the same bundle: the state fields, the exit
 // statuses and the errors must agree. Each runtime gets a root of its own.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { CTR, join, leftoverCgroups, ROOTFS } from "./harness.ts";
 
 const dir = `/tmp/ctr-oci-test-${process.pid}`;
@@ -210,15 +210,19 @@ describe("what the bundle says is what the container gets", () => {
   });
 });
 
+const KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
+
 describe("hooks", () => {
-  test("prestart, createRuntime, poststart and poststop run with the state on stdin, as runc runs them", async () => {
+  test("all six kinds run with the state on stdin, as runc runs them; createContainer and startContainer inside the container", async () => {
     const states: Record<string, Record<string, any>> = {};
     for (const w of ["ctr", "runc"] as const) {
       const out = join(dir, `hooks-${w}`);
       mkdirSync(out, { recursive: true });
       const hook = (kind: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/${kind}; echo "$HOOKENV" > ${out}/${kind}.env`], env: ["HOOKENV=yes"] });
       const b = bundle(`hooks-${w}`, ["sleep", "100"], (c) => {
-        c.hooks = Object.fromEntries(["prestart", "createRuntime", "poststart", "poststop"].map((k) => [k, [hook(k)]]));
+        c.hooks = Object.fromEntries(KINDS.map((k) => [k, [hook(k)]]));
+        // startContainer runs after pivot_root: its path and its output are the container's
+        c.mounts.push({ destination: out, type: "bind", source: out, options: ["rbind", "rw"] });
       });
       const i = `oci-hooks-${w}-${process.pid}`;
       expect(rt(w, ["create", "--bundle", b, i]).code).toBe(0);
@@ -227,7 +231,7 @@ describe("hooks", () => {
       await until(() => state(w, i).status === "stopped");
       expect(rt(w, ["delete", i]).code).toBe(0);
       states[w] = Object.fromEntries(
-        ["prestart", "createRuntime", "poststart", "poststop"].map((k) => {
+        KINDS.map((k) => {
           const s = JSON.parse(readFileSync(join(out, k), "utf8"));
           return [k, { status: s.status, id: s.id === i, pid: s.pid > 0, bundle: s.bundle === b, env: readFileSync(join(out, `${k}.env`), "utf8").trim() }];
         }),
@@ -236,6 +240,44 @@ describe("hooks", () => {
     expect(states.ctr).toEqual(states.runc!);
     // runc's states: "creating" before start, "created" to poststart
     expect(states.ctr!.createRuntime!.status).toBe("creating");
+    expect(states.ctr!.createContainer!.status).toBe("creating");
+    expect(Object.keys(states.ctr!)).toHaveLength(6);
+  });
+
+  test("a startContainer hook runs only at `start`; a failing createContainer hook fails create and leaves nothing", async () => {
+    const out = join(dir, "hooks-start");
+    mkdirSync(out, { recursive: true });
+    const b = bundle("hookstart", ["sleep", "100"], (c) => {
+      c.hooks = { startContainer: [{ path: "/bin/sh", args: ["sh", "-c", `echo $$ > ${out}/started`] }] };
+      c.mounts.push({ destination: out, type: "bind", source: out, options: ["rbind", "rw"] });
+    });
+    const i = `oci-hookstart-${process.pid}`;
+    expect(rt("ctr", ["create", "--bundle", b, i]).code).toBe(0);
+    await Bun.sleep(100);
+    expect(existsSync(join(out, "started"))).toBe(false);
+    expect(rt("ctr", ["start", i]).code).toBe(0);
+    await until(() => existsSync(join(out, "started")));
+    // a pid of the container's own pid namespace: the hook ran inside it
+    expect(Number(readFileSync(join(out, "started"), "utf8"))).toBeLessThan(10);
+    expect(state("ctr", i).status).toBe("running");
+    expect(rt("ctr", ["delete", "--force", i]).code).toBe(0);
+
+    const bad = bundle("hookcc", ["true"], (c) => {
+      c.hooks = { createContainer: [{ path: "/bin/sh", args: ["sh", "-c", "exit 4"] }, { path: "/bin/sh", args: ["sh", "-c", "sleep 30"], timeout: 1 }] };
+    });
+    const r = rt("ctr", ["create", "--bundle", bad, "hookcc"]);
+    expect(r.code).toBe(1);
+    expect(msg(r)).toContain("error running createContainer hook #0: /bin/sh: exit status 4");
+    expect(rt("ctr", ["list", "-q"]).stdout).toBe("");
+    const slow = bundle("hookslow", ["true"], (c) => {
+      c.hooks = { createContainer: [{ path: "/bin/sh", args: ["sh", "-c", "sleep 30"], timeout: 1 }] };
+    });
+    const t0 = Date.now();
+    const r2 = rt("ctr", ["create", "--bundle", slow, "hookslow"]);
+    expect(r2.code).toBe(1);
+    expect(msg(r2)).toContain("error running createContainer hook #0: /bin/sh: timeout");
+    expect(Date.now() - t0).toBeLessThan(20000);
+    expect(rt("ctr", ["list", "-q"]).stdout).toBe("");
   });
 
   test("a failing createRuntime hook fails create (exit 1) and leaves nothing", () => {
@@ -297,6 +339,43 @@ describe("user namespace from config.json", () => {
       expect(rt(w, ["delete", i]).code).toBe(0);
     }
     expect(outs.ctr).toContain("100000");
+    expect(outs.ctr).toBe(outs.runc!);
+  });
+
+  test("a user namespace given by path is joined (as a pod's containers share one), the same as with runc", async () => {
+    const mapped = (c: any) => {
+      c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    };
+    const holder = bundle("userns-holder", ["sleep", "100"], (c) => {
+      c.linux.namespaces.push({ type: "user" });
+      mapped(c);
+    });
+    const h = `oci-usernsholder-${process.pid}`;
+    expect(rt("ctr", ["create", "--bundle", holder, h]).code).toBe(0);
+    const pid = state("ctr", h).pid;
+    const holderNs = readlinkSync(`/proc/${pid}/ns/user`);
+    const script = "cat /proc/self/uid_map; id -u; readlink /proc/self/ns/user; echo x > /dev/null && echo devnull";
+    const outs: Record<string, string> = {};
+    for (const w of ["ctr", "runc"] as const) {
+      const b = bundle(`userns-join-${w}`, ["sh", "-c", script], (c) => {
+        c.linux.namespaces.push({ type: "user", path: `/proc/${pid}/ns/user` });
+        mapped(c);
+      });
+      const i = `oci-usernsjoin-${w}-${process.pid}`;
+      const out = join(dir, `usernsjoin-${w}.out`);
+      const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
+      const p = Bun.spawnSync([...argv, "create", "--bundle", b, i], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
+      expect({ w, code: p.exitCode, err: readFileSync(`${out}.err`, "utf8") }).toEqual({ w, code: 0, err: "" });
+      expect(rt(w, ["start", i]).code).toBe(0);
+      await until(() => state(w, i).status === "stopped");
+      await until(() => readFileSync(out, "utf8").includes("devnull"));
+      outs[w] = readFileSync(out, "utf8");
+      expect(rt(w, ["delete", i]).code).toBe(0);
+    }
+    expect(rt("ctr", ["delete", "--force", h]).code).toBe(0);
+    // the holder's namespace with its maps, and root inside it; /dev works without mknod
+    expect(outs.ctr).toBe(`         0     200000      65536\n0\n${holderNs}\ndevnull\n`);
     expect(outs.ctr).toBe(outs.runc!);
   });
 });

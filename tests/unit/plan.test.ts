@@ -83,6 +83,27 @@ describe("run plan", () => {
   });
 });
 
+describe("OCI hooks and propagation", () => {
+  const hook = (path: string) => ({ path, args: [path, "x"], env: ["A=1"], timeout: 3, state: ['{"id":"c","pid":', "}"] as [string, string] });
+  test("createContainer runs before pivot_root, startContainer just before exec (after `start`)", () => {
+    const steps = buildRunPlan(input({ hooks: { createContainer: [hook("/cc")], startContainer: [hook("/sc1"), hook("/sc2")] } }));
+    const o = ops(steps);
+    const hooks = steps.filter((s) => s.op === "HOOK");
+    expect(hooks.map((h) => h.args.slice(0, 2))).toEqual([["createContainer", "/cc"], ["startContainer", "/sc1"], ["startContainer", "/sc2"]]);
+    expect(o.indexOf("HOOK")).toBe(o.indexOf("PIVOT_ROOT") - 1);
+    expect(o.slice(-3)).toEqual(["HOOK", "HOOK", "EXEC"]);
+    expect(hooks[0]!.args).toEqual(["createContainer", "/cc", "3", '{"id":"c","pid":', "}", "2", "/cc", "x", "A=1"]);
+  });
+  test("a volume's propagation option is set on it after pivot_root (which leaves the tree rslave)", () => {
+    const spec = { ...defaultSpec(), mounts: [{ type: "bind" as const, source: "/h", target: "/m", readonly: false, options: ["rshared"] }] };
+    const steps = buildRunPlan(input({}, spec));
+    const o = ops(steps);
+    const i = steps.findIndex((s) => s.op === "PROPAGATION" && s.args[1] === "/m");
+    expect(i).toBe(o.indexOf("PIVOT_ROOT") + 1);
+    expect(steps[i]!.args[0]).toBe(String((1 << 20) | 16384));
+  });
+});
+
 describe("exec plan", () => {
   test("joins pid in the monitor, the rest in order in the child, user namespace first", () => {
     const s = buildExecPlan({

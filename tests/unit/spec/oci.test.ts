@@ -91,14 +91,14 @@ describe("variants", () => {
     const { seccomp } = parseOciConfig(c, "/b");
     expect(validateProfile(seccomp).syscalls!.length).toBe(2);
   });
-  test("apparmor, selinux and in-container hooks are warned about; the others kept", () => {
+  test("apparmor, selinux and unknown hook kinds are warned about; every runtime-spec hook kept", () => {
     const c = base();
     c.process.apparmorProfile = "docker-default";
     c.process.selinuxLabel = "system_u:system_r:container_t:s0";
-    c.hooks = { prestart: [{ path: "/bin/true", timeout: 5 }], startContainer: [{ path: "/bin/true" }] };
+    c.hooks = { prestart: [{ path: "/bin/true", timeout: 5 }], startContainer: [{ path: "/bin/true" }], preboot: [{ path: "/bin/true" }] };
     const { spec, warnings } = parseOciConfig(c, "/b");
     expect(warnings.length).toBe(3);
-    expect(spec.oci!.hooks).toEqual({ prestart: [{ path: "/bin/true", timeout: 5 }] });
+    expect(spec.oci!.hooks).toEqual({ prestart: [{ path: "/bin/true", timeout: 5 }], startContainer: [{ path: "/bin/true" }] });
     c.hooks = { poststop: [{ path: "rel" }] };
     expect(() => parseOciConfig(c, "/b")).toThrow(/hooks.poststop\[0\].path/);
   });
@@ -120,8 +120,9 @@ describe("variants", () => {
 
 describe("filesystem layout", () => {
   test("mount options map to flags and data", () => {
-    expect(parseMountOptions(["nosuid", "strictatime", "mode=755", "size=65536k"])).toEqual({ flags: MS.NOSUID | MS.STRICTATIME, data: "mode=755,size=65536k" });
-    expect(parseMountOptions(["rbind", "ro", "rprivate"])).toEqual({ flags: MS.BIND | MS.REC | MS.RDONLY, data: "" });
+    expect(parseMountOptions(["nosuid", "strictatime", "mode=755", "size=65536k"])).toEqual({ flags: MS.NOSUID | MS.STRICTATIME, data: "mode=755,size=65536k", propagation: 0 });
+    expect(parseMountOptions(["rbind", "ro", "rprivate"])).toEqual({ flags: MS.BIND | MS.REC | MS.RDONLY, data: "", propagation: MS.PRIVATE | MS.REC });
+    expect(parseMountOptions(["bind", "rshared"]).propagation).toBe(MS.SHARED | MS.REC);
   });
   const { spec } = parseOciConfig(base(), "/b");
   const cg = [{ target: "/sys/fs/cgroup", fstype: "cgroup2", source: "cgroup", flags: MS.RDONLY, data: "" }];

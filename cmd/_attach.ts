@@ -8,7 +8,7 @@ import { trace } from "../runtime/trace.ts";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
-function stty(args: string[]): string {
+export function stty(args: string[]): string {
   const p = Bun.spawnSync(["stty", ...args], { stdin: "inherit", stdout: "pipe", stderr: "ignore" });
   return p.stdout.toString().trim();
 }

@@ -8,7 +8,7 @@ import { hostPlatform } from "../../image/manifest.ts";
 import { writeTar } from "../../image/tar.ts";
 import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
 import { pushAuth, pushImage, pushManifest, type Registry, startRegistry } from "../fixtures/registry.ts";
-import { ROOTFS, testRoot } from "./harness.ts";
+import { CTR, ROOTFS, testRoot } from "./harness.ts";
 
 const { root, ctr, ctrAsync } = testRoot("pull");
 const data = join(root, "data");
@@ -125,6 +125,20 @@ describe("login: a registry with basic auth (htpasswd)", () => {
       expect(ok(["run", "--rm", "--net", "none", ref])).toBe("private\n");
       expect(ok(["logout", areg.host])).toBe(`Removing login credentials for ${areg.host}\n`);
       expect(ctr(["pull", ref]).code).toBe(1);
+      // on a terminal, as docker login: asked for the username, then the password
+      const onTty = Bun.spawnSync(["script", "-qec", `${CTR} login ${areg.host}`, "/dev/null"], {
+        env: { ...process.env, CTR_ROOT: root }, stdin: new Blob(["alice\ns3cret\n"]), stdout: "pipe", stderr: "pipe",
+      });
+      const said = onTty.stdout.toString();
+      expect(said).toContain("Username: ");
+      expect(said).toContain("Password: ");
+      expect(said).toContain("Login Succeeded");
+      expect(statSync(join(data, "auth.json")).mode & 0o777).toBe(0o600);
+      ok(["pull", ref]);
+      // not a terminal: no prompt, a plain error
+      const noTty = ctr(["login", areg.host]);
+      expect(noTty.code).toBe(1);
+      expect(noTty.stderr).toContain("give the username with -u");
     } finally {
       await areg.stop();
     }

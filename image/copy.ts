@@ -6,7 +6,7 @@
 // directory (trusted.overlay.opaque=y) hides everything below it.
 import { chmodSync, copyFileSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { lgetxattr, lsetxattr } from "../runtime/sys/libc.ts";
+import { lgetxattr, llistxattr, lsetxattr } from "../runtime/sys/libc.ts";
 
 function lstat(p: string) {
   try {
@@ -48,8 +48,12 @@ function applyLayer(src: string, dst: string, links: Map<string, string>): void 
     lchownSync(d, st.uid, st.gid);
     if (!st.isSymbolicLink()) {
       chmodSync(d, st.mode & 0o7777);
-      const cap = st.isFile() ? lgetxattr(s, "security.capability") : undefined;
-      if (cap) lsetxattr(d, "security.capability", cap);
+      // every attribute the layer's file has (capabilities, ACLs, user.*), not overlayfs's own
+      for (const name of llistxattr(s)) {
+        if (name.startsWith("trusted.overlay.")) continue;
+        const v = lgetxattr(s, name);
+        if (v) lsetxattr(d, name, v);
+      }
     }
     lutimesSync(d, st.atime, st.mtime);
   }

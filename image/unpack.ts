@@ -7,6 +7,7 @@
 import { chmodSync, existsSync, linkSync, lchownSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { lsetxattr, mkfifo, mkWhiteout } from "../runtime/sys/libc.ts";
+import type { SysError } from "../runtime/sys/errno.ts";
 import { readTar, type TarEntry, XATTR } from "./tar.ts";
 
 export class LayerError extends Error {
@@ -56,11 +57,13 @@ export interface UnpackStats {
   entries: number;
   /** device nodes are not made from layers: containers get their /dev from ctr */
   skippedDevices: number;
+  /** xattrs the filesystem refused (ENOTSUP, EPERM) */
+  skippedXattrs: number;
 }
 
 export function unpackLayer(tar: Uint8Array, root: string): UnpackStats {
   mkdirSync(root, { recursive: true });
-  const stats: UnpackStats = { entries: 0, skippedDevices: 0 };
+  const stats: UnpackStats = { entries: 0, skippedDevices: 0, skippedXattrs: 0 };
   for (const e of readTar(tar)) {
     stats.entries++;
     const parts = layerPath(e.name);
@@ -87,22 +90,39 @@ export function unpackLayer(tar: Uint8Array, root: string): UnpackStats {
     if (!writeEntry(root, e, path, stats)) continue;
     if (e.type !== "hardlink") lchownSync(path, e.uid, e.gid);
     if (e.type !== "symlink" && e.type !== "hardlink") chmodSync(path, e.mode); // after chown, which clears set-id bits
-    if (e.type !== "symlink" && e.type !== "hardlink") applyXattrs(e, path); // after chown, which clears file capabilities
+    if (e.type !== "symlink" && e.type !== "hardlink") applyXattrs(e, path, stats); // after chown, which clears file capabilities
   }
   return stats;
 }
 
+/** A layer's xattrs, as GNU/star tar (SCHILY.xattr.NAME, raw bytes) or bsdtar (LIBARCHIVE.xattr.NAME%-escaped, base64) write them. */
+export function layerXattrs(pax: Record<string, string>): [name: string, value: Uint8Array][] {
+  const out: [string, Uint8Array][] = [];
+  for (const [k, v] of Object.entries(pax)) {
+    if (k.startsWith(XATTR)) out.push([k.slice(XATTR.length), Buffer.from(v, "latin1")]);
+    else if (k.startsWith(LIBARCHIVE_XATTR)) out.push([decodeURIComponent(k.slice(LIBARCHIVE_XATTR.length)), Buffer.from(v, "base64")]);
+  }
+  return out;
+}
+const LIBARCHIVE_XATTR = "LIBARCHIVE.xattr.";
+
 /**
- * File capabilities and user.* attributes are kept. trusted.overlay.* would let
- * a layer forge overlayfs's own metadata (opaque, redirect): the layer is
- * rejected. Other namespaces (security.selinux, system.*) are not applied.
+ * Every attribute a layer carries is applied, as Docker's unpacker does:
+ * file capabilities, user.*, security.*, trusted.*, ACLs. trusted.overlay.*
+ * would let a layer forge overlayfs's own metadata (opaque, redirect): the
+ * layer is rejected. One the filesystem will not take (ENOTSUP, EPERM) is
+ * counted in the stats and skipped, as Docker warns and goes on.
  */
-function applyXattrs(e: TarEntry, path: string): void {
-  for (const [k, v] of Object.entries(e.pax)) {
-    if (!k.startsWith(XATTR)) continue;
-    const name = k.slice(XATTR.length);
+function applyXattrs(e: TarEntry, path: string, stats: UnpackStats): void {
+  for (const [name, value] of layerXattrs(e.pax)) {
     if (name.startsWith("trusted.overlay.")) throw new LayerError(`layer rejected: ${JSON.stringify(e.name)} carries the overlayfs attribute ${name}`);
-    if (name === "security.capability" || name.startsWith("user.")) lsetxattr(path, name, Buffer.from(v, "latin1"));
+    try {
+      lsetxattr(path, name, value);
+    } catch (err) {
+      const code = (err as SysError).code;
+      if (code !== "EOPNOTSUPP" && code !== "ENOTSUP" && code !== "EPERM") throw err;
+      stats.skippedXattrs++;
+    }
   }
 }
 

@@ -20,6 +20,7 @@ function open() {
     mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
     lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+    llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
     _exit: { args: [FFIType.i32], returns: FFIType.void },
     __errno_location: { args: [], returns: FFIType.ptr },
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
@@ -109,6 +110,19 @@ export function lgetxattr(path: string, name: string): Uint8Array | undefined {
     throw new SysError("lgetxattr", e, `${name} on ${path}`);
   }
   return buf.slice(0, r);
+}
+
+/** The names of the path's own extended attributes (none where the filesystem keeps none). */
+export function llistxattr(path: string): string[] {
+  const p = cstr(path);
+  const buf = new Uint8Array(65536);
+  const r = Number(libc().llistxattr(ptr(p), ptr(buf), buf.length));
+  if (r < 0) {
+    const e = errno();
+    if (e === 95) return []; // EOPNOTSUPP
+    throw new SysError("llistxattr", e, path);
+  }
+  return new TextDecoder().decode(buf.subarray(0, r)).split("\0").filter(Boolean);
 }
 
 /**

@@ -5,6 +5,7 @@ import { lstatSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTar, writeTar } from "../../image/tar.ts";
+import { copyLayers } from "../../image/copy.ts";
 import { unpackLayer } from "../../image/unpack.ts";
 import { lgetxattr } from "../../runtime/sys/libc.ts";
 
@@ -22,6 +23,26 @@ test("file capabilities and user.* xattrs are kept (PAX SCHILY.xattr, binary val
   expect(lgetxattr(join(layer, "ping"), "security.capability")).toEqual(cap);
   const note = lgetxattr(join(layer, "ping"), "user.note"); // not every filesystem takes user.* (tmpfs before 6.6)
   if (note) expect(new TextDecoder().decode(note)).toBe("hi");
+});
+
+test("every other xattr too (ACLs, trusted.*), also through the copy fallback; overlayfs's own are refused", () => {
+  const layer = join(base, "acl");
+  // a POSIX ACL as the kernel stores it: version 2, then (tag, perm, id) entries: user::rw- user:1000:r-- group::r-- mask::r-- other::r--
+  const acl = Buffer.alloc(4 + 5 * 8);
+  acl.writeUInt32LE(2, 0);
+  [[0x01, 6, 0xffffffff], [0x02, 4, 1000], [0x04, 4, 0xffffffff], [0x10, 4, 0xffffffff], [0x20, 4, 0xffffffff]].forEach(([tag, perm, id], i) => {
+    acl.writeUInt16LE(tag!, 4 + i * 8);
+    acl.writeUInt16LE(perm!, 6 + i * 8);
+    acl.writeUInt32LE(id!, 8 + i * 8);
+  });
+  const t = writeTar([{ name: "f", type: "file", mode: 0o644, data: enc.encode("F"), xattrs: { "system.posix_acl_access": new Uint8Array(acl), "trusted.ctr-test": enc.encode("t") } }]);
+  const stats = unpackLayer(t, layer);
+  expect(stats.skippedXattrs).toBe(0);
+  expect(Buffer.from(lgetxattr(join(layer, "f"), "system.posix_acl_access")!)).toEqual(acl);
+  expect(new TextDecoder().decode(lgetxattr(join(layer, "f"), "trusted.ctr-test"))).toBe("t");
+  const rootfs = copyLayers(join(base, "copy"), [layer]);
+  expect(Buffer.from(lgetxattr(join(rootfs, "f"), "system.posix_acl_access")!)).toEqual(acl);
+  expect(new TextDecoder().decode(lgetxattr(join(rootfs, "f"), "trusted.ctr-test"))).toBe("t");
 });
 
 test("whiteouts become 0:0 devices, opaque dirs get trusted.overlay.opaque", () => {

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTar, writeTar, type WriteEntry } from "../../../image/tar.ts";
-import { unpackLayer } from "../../../image/unpack.ts";
+import { layerXattrs, unpackLayer } from "../../../image/unpack.ts";
 
 const base = mkdtempSync(join(tmpdir(), "ctr-unpack-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -83,5 +83,16 @@ describe("unpack", () => {
     unpackLayer(writeTar([{ name: "s", type: "symlink", linkname: join(outside, "shadow") }, file("s", "mine")]), layer);
     expect(readFileSync(join(layer, "s"), "utf8")).toBe("mine");
     expect(readFileSync(join(outside, "shadow"), "utf8")).toBe("secret");
+  });
+});
+
+describe("xattr records", () => {
+  test("GNU/star SCHILY.xattr (raw bytes) and bsdtar LIBARCHIVE.xattr (%-escaped name, base64 value)", () => {
+    const x = layerXattrs({
+      "SCHILY.xattr.security.capability": "\x01\x00\xff",
+      "LIBARCHIVE.xattr.user.a%20b": Buffer.from([0, 1, 2]).toString("base64"),
+      path: "ignored",
+    });
+    expect(x.map(([n, v]) => [n, [...v]])).toEqual([["security.capability", [1, 0, 255]], ["user.a b", [0, 1, 2]]]);
   });
 });

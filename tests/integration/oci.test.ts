@@ -318,6 +318,20 @@ describe("update", () => {
   });
 });
 
+/** create + start + wait of a bundle whose output ends with "devnull"; what it printed */
+async function outputOf(w: Runtime, b: string, tag: string): Promise<string> {
+  const i = `oci-${tag}-${w}-${process.pid}`;
+  const out = join(dir, `${tag}-${w}.out`);
+  const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
+  const p = Bun.spawnSync([...argv, "create", "--bundle", b, i], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
+  expect({ w, code: p.exitCode, err: readFileSync(`${out}.err`, "utf8") }).toEqual({ w, code: 0, err: "" });
+  expect(rt(w, ["start", i]).code).toBe(0);
+  await until(() => state(w, i).status === "stopped");
+  await until(() => readFileSync(out, "utf8").includes("devnull"));
+  expect(rt(w, ["delete", i]).code).toBe(0);
+  return readFileSync(out, "utf8");
+}
+
 describe("user namespace from config.json", () => {
   test("uidMappings/gidMappings: the same maps, ids and view of the rootfs as runc gives", async () => {
     const b = bundle("userns", ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id; ls -ln /bin/busybox | cut -c1-30; echo x > /dev/null && echo devnull"], (c) => {
@@ -325,19 +339,7 @@ describe("user namespace from config.json", () => {
       c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     });
-    const outs: Record<string, string> = {};
-    for (const w of ["ctr", "runc"] as const) {
-      const i = `oci-userns-${w}-${process.pid}`;
-      const out = join(dir, `userns-${w}.out`);
-      const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
-      const p = Bun.spawnSync([...argv, "create", "--bundle", b, i], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
-      expect({ w, code: p.exitCode, err: readFileSync(`${out}.err`, "utf8") }).toEqual({ w, code: 0, err: "" });
-      expect(rt(w, ["start", i]).code).toBe(0);
-      await until(() => state(w, i).status === "stopped");
-      await until(() => readFileSync(out, "utf8").includes("devnull"));
-      outs[w] = readFileSync(out, "utf8");
-      expect(rt(w, ["delete", i]).code).toBe(0);
-    }
+    const outs = { ctr: await outputOf("ctr", b, "userns"), runc: await outputOf("runc", b, "userns") };
     expect(outs.ctr).toContain("100000");
     expect(outs.ctr).toBe(outs.runc!);
   });
@@ -356,27 +358,15 @@ describe("user namespace from config.json", () => {
     const pid = state("ctr", h).pid;
     const holderNs = readlinkSync(`/proc/${pid}/ns/user`);
     const script = "cat /proc/self/uid_map; id -u; readlink /proc/self/ns/user; echo x > /dev/null && echo devnull";
-    const outs: Record<string, string> = {};
-    for (const w of ["ctr", "runc"] as const) {
-      const b = bundle(`userns-join-${w}`, ["sh", "-c", script], (c) => {
-        c.linux.namespaces.push({ type: "user", path: `/proc/${pid}/ns/user` });
-        mapped(c);
-      });
-      const i = `oci-usernsjoin-${w}-${process.pid}`;
-      const out = join(dir, `usernsjoin-${w}.out`);
-      const argv = w === "ctr" ? [CTR, "oci", "--root", roots.ctr] : [RUNC!, "--root", roots.runc];
-      const p = Bun.spawnSync([...argv, "create", "--bundle", b, i], { stdin: "ignore", stdout: Bun.file(out), stderr: Bun.file(`${out}.err`) });
-      expect({ w, code: p.exitCode, err: readFileSync(`${out}.err`, "utf8") }).toEqual({ w, code: 0, err: "" });
-      expect(rt(w, ["start", i]).code).toBe(0);
-      await until(() => state(w, i).status === "stopped");
-      await until(() => readFileSync(out, "utf8").includes("devnull"));
-      outs[w] = readFileSync(out, "utf8");
-      expect(rt(w, ["delete", i]).code).toBe(0);
-    }
+    const b = bundle("userns-join", ["sh", "-c", script], (c) => {
+      c.linux.namespaces.push({ type: "user", path: `/proc/${pid}/ns/user` });
+      mapped(c);
+    });
+    const outs = { ctr: await outputOf("ctr", b, "usernsjoin"), runc: await outputOf("runc", b, "usernsjoin") };
     expect(rt("ctr", ["delete", "--force", h]).code).toBe(0);
     // the holder's namespace with its maps, and root inside it; /dev works without mknod
     expect(outs.ctr).toBe(`         0     200000      65536\n0\n${holderNs}\ndevnull\n`);
-    expect(outs.ctr).toBe(outs.runc!);
+    expect(outs.ctr).toBe(outs.runc);
   });
 });
 

@@ -76,7 +76,7 @@ async function findAndMount(spec: ContainerSpec, containerDir: string): Promise<
     say(`Status: ${r.downloaded ? "Downloaded newer image" : "Image is up to date"} for ${shown}`);
   }
   const config = loadConfig(rec);
-  const layers = unpackLayers(loadManifest(rec.manifest), config);
+  const layers = await unpackLayers(loadManifest(rec.manifest), config);
   // a remapped user namespace sees the rootfs through an idmapped mount, which
   // overlayfs refuses (EINVAL): such a container gets a copy of the layers
   const rootfs = mountOverlay(containerDir, layers, { copy: spec.namespaces.user?.mode === "private" });

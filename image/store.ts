@@ -7,15 +7,14 @@
 //
 // An image's id is its config's digest, as Docker's. Tags are full names
 // (docker.io/library/busybox:latest; reference.ts).
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLock } from "../runtime/state/lock.ts";
 import { flock, LOCK_EX, LOCK_SH, LOCK_UN } from "../runtime/sys/libc.ts";
 import { dataRoot } from "../runtime/state/paths.ts";
 import { type ImageConfig, type Manifest, ManifestError, parseConfig, parseManifestOrIndex } from "./manifest.ts";
 import { canonical, parseReference } from "./reference.ts";
-import { decompress } from "./tar.ts";
-import { unpackLayer } from "./unpack.ts";
+import { unpackLayerStream } from "./unpack.ts";
 
 export class ImageError extends Error {
   override name = "EngineError";
@@ -111,29 +110,59 @@ export function loadConfig(img: ImageRecord): ImageConfig {
   return parseConfig(getBlob(img.id));
 }
 
-/** Unpacks every layer not yet unpacked, checking each against the config's diff id. */
-export function unpackLayers(m: Manifest, config: ImageConfig): string[] {
+/**
+ * Unpacks every layer not yet unpacked, as a stream: the blob is read,
+ * decompressed, hashed and unpacked chunk by chunk, so memory holds one tar
+ * entry, not the layer. The diff id is checked at the end; a mismatch removes
+ * what was unpacked (into a temporary directory) and fails.
+ */
+export async function unpackLayers(m: Manifest, config: ImageConfig): Promise<string[]> {
   if (m.layers.length !== config.rootfs.diff_ids.length) throw new ManifestError(`manifest has ${m.layers.length} layers, its config ${config.rootfs.diff_ids.length} diff ids`);
   mkdirSync(join(dataRoot(), "layers"), { recursive: true });
-  return m.layers.map((l, i) => {
+  const dirs: string[] = [];
+  for (const [i, l] of m.layers.entries()) {
     const diffId = config.rootfs.diff_ids[i]!;
     const dir = layerDir(diffId);
-    if (existsSync(dir)) return dir;
-    const tar = decompress(getBlob(l.digest));
-    const got = sha256(tar);
-    if (got !== diffId) throw new ImageError(`layer ${l.digest}: uncompressed digest ${got} does not match the config's diff id ${diffId}`);
+    dirs.push(dir);
+    if (existsSync(dir)) continue;
+    if (!hasBlob(l.digest)) throw new ImageError(`blob ${l.digest} is missing from the store`);
     const tmp = `${dir}.tmp${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     try {
-      unpackLayer(tar, tmp);
+      const hasher = new Bun.CryptoHasher("sha256");
+      const source = hashed(decompressStream(blobPath(l.digest)), hasher);
+      await unpackLayerStream(source, tmp);
+      while (!(await source.next()).done); // the rest (end-of-archive blocks) counts in the digest
+      const got = `sha256:${hasher.digest("hex")}`;
+      if (got !== diffId) throw new ImageError(`layer ${l.digest}: uncompressed digest ${got} does not match the config's diff id ${diffId}`);
       renameSync(tmp, dir);
     } catch (e) {
       rmSync(tmp, { recursive: true, force: true });
       // a parallel run or load unpacked the same layer first: theirs is as good
       if (!existsSync(dir)) throw e;
     }
-    return dir;
-  });
+  }
+  return dirs;
+}
+
+/** A blob file's bytes, decompressed as its magic says (gzip, zstd or plain). */
+function decompressStream(path: string): ReadableStream<Uint8Array> {
+  const fd = openSync(path, "r");
+  const magic = Buffer.alloc(4);
+  readSync(fd, magic, 0, 4, 0);
+  closeSync(fd);
+  const raw = Bun.file(path).stream();
+  if (magic[0] === 0x1f && magic[1] === 0x8b) return raw.pipeThrough(new DecompressionStream("gzip"));
+  // Bun decompresses zstd natively; the DOM typings know only gzip and deflate
+  if (magic.readUInt32LE(0) === 0xfd2fb528) return raw.pipeThrough(new DecompressionStream("zstd" as "gzip"));
+  return raw;
+}
+
+async function* hashed(stream: ReadableStream<Uint8Array>, hasher: Bun.CryptoHasher): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream) {
+    hasher.update(chunk);
+    yield chunk;
+  }
 }
 
 /**
@@ -144,7 +173,7 @@ export async function addImage(manifestDigest: string, names: string[], repoDige
   const m = loadManifest(manifestDigest);
   const cfgBytes = getBlob(m.config.digest);
   const config = parseConfig(cfgBytes);
-  unpackLayers(m, config);
+  await unpackLayers(m, config);
   const rec: ImageRecord = {
     id: m.config.digest,
     manifest: manifestDigest,

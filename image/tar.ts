@@ -1,5 +1,5 @@
-// A tar reader and writer (ustar, GNU long names, PAX headers) over bytes in
-// memory. Reading only parses: what an entry may do on disk is decided by
+// A tar reader (over bytes in memory or a stream) and writer (ustar, GNU long
+// names, PAX headers). Reading only parses: what an entry may do on disk is decided by
 // unpack.ts.
 
 export type EntryType = "file" | "dir" | "symlink" | "hardlink" | "char" | "block" | "fifo";
@@ -69,66 +69,125 @@ function paxRecords(data: Uint8Array): Record<string, string> {
   return out;
 }
 
-/** Every entry of an uncompressed tar; `data` views into `buf`. */
-export function* readTar(buf: Uint8Array): Generator<TarEntry> {
-  let off = 0;
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  let pax: Record<string, string> = {};
-  let global: Record<string, string> = {};
-  while (off + 512 <= buf.length) {
-    const h = buf.subarray(off, off + 512);
-    if (h.every((x) => x === 0)) return;
+/**
+ * The reading state across headers: GNU long names and links and PAX records
+ * describe the entry that follows them.
+ */
+class TarState {
+  private longName?: string;
+  private longLink?: string;
+  private pax: Record<string, string> = {};
+  private global: Record<string, string> = {};
+
+  /** Checks a header block; its type flag and the size of the data that follows (a PAX size wins). */
+  begin(h: Uint8Array, off: number): { flag: string; size: number } {
     let sum = 0;
     for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
     if (sum !== num(h, 148, 8)) throw new TarError(`tar header checksum mismatch at offset ${off}`);
-    const flag = String.fromCharCode(h[156]!);
-    let size = num(h, 124, 12);
-    const ext = { ...global, ...pax };
-    if (ext.size !== undefined) size = Number(ext.size);
-    const start = off + 512;
-    if (start + size > buf.length) throw new TarError("tar truncated: an entry runs past the end of the archive");
-    const data = buf.subarray(start, start + size);
-    off = start + Math.ceil(size / 512) * 512;
-    if (flag === "L") {
-      longName = str(data, 0, data.length);
-      continue;
-    }
-    if (flag === "K") {
-      longLink = str(data, 0, data.length);
-      continue;
-    }
-    if (flag === "x") {
-      pax = paxRecords(data);
-      continue;
-    }
-    if (flag === "g") {
-      global = paxRecords(data);
-      continue;
-    }
+    const ext = { ...this.global, ...this.pax };
+    return { flag: String.fromCharCode(h[156]!), size: ext.size !== undefined ? Number(ext.size) : num(h, 124, 12) };
+  }
+
+  /** The entry, or undefined for the metadata entries that shape the next one. */
+  finish(h: Uint8Array, flag: string, data: Uint8Array): TarEntry | undefined {
+    if (flag === "L") this.longName = str(data, 0, data.length);
+    else if (flag === "K") this.longLink = str(data, 0, data.length);
+    else if (flag === "x") this.pax = paxRecords(data);
+    else if (flag === "g") this.global = paxRecords(data);
+    if ("LKxg".includes(flag)) return undefined;
+    const ext = { ...this.global, ...this.pax };
     const type = TYPES[flag];
     if (!type) throw new TarError(`unsupported tar entry type '${flag}' for ${str(h, 0, 100)}`);
     const magic = str(h, 257, 6);
     const prefix = magic.startsWith("ustar") ? str(h, 345, 155) : "";
-    let name = ext.path ?? longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
+    let name = ext.path ?? this.longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
     // old tars mark directories only by a trailing slash
     const isDir = type === "dir" || ((flag === "0" || flag === "\0") && name.endsWith("/"));
     while (name.length > 1 && name.endsWith("/")) name = name.slice(0, -1);
-    yield {
+    const entry: TarEntry = {
       name,
       type: isDir ? "dir" : type,
       mode: num(h, 100, 8) & 0o7777,
       uid: ext.uid !== undefined ? Number(ext.uid) : num(h, 108, 8),
       gid: ext.gid !== undefined ? Number(ext.gid) : num(h, 116, 8),
       mtime: ext.mtime !== undefined ? Number(ext.mtime) : num(h, 136, 12),
-      linkname: ext.linkpath ?? longLink ?? str(h, 157, 100),
+      linkname: ext.linkpath ?? this.longLink ?? str(h, 157, 100),
       devmajor: num(h, 329, 8),
       devminor: num(h, 337, 8),
       data,
       pax: ext,
     };
-    longName = longLink = undefined;
-    pax = {};
+    this.longName = this.longLink = undefined;
+    this.pax = {};
+    return entry;
+  }
+}
+
+const isZeroBlock = (h: Uint8Array) => h.every((x) => x === 0);
+
+/** Every entry of an uncompressed tar; `data` views into `buf`. */
+export function* readTar(buf: Uint8Array): Generator<TarEntry> {
+  const st = new TarState();
+  let off = 0;
+  while (off + 512 <= buf.length) {
+    const h = buf.subarray(off, off + 512);
+    if (isZeroBlock(h)) return;
+    const { flag, size } = st.begin(h, off);
+    const start = off + 512;
+    if (start + size > buf.length) throw new TarError("tar truncated: an entry runs past the end of the archive");
+    off = start + Math.ceil(size / 512) * 512;
+    const e = st.finish(h, flag, buf.subarray(start, start + size));
+    if (e) yield e;
+  }
+}
+
+/**
+ * The same, from a stream of chunks (a layer as it is decompressed): only one
+ * entry's data is held at a time. Stops at the end-of-archive block; the
+ * caller may go on reading the source (to hash its rest).
+ */
+export async function* readTarStream(source: AsyncIterator<Uint8Array>): AsyncGenerator<TarEntry> {
+  const st = new TarState();
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  let off = 0;
+  const need = async (n: number) => {
+    while (have < n) {
+      const r = await source.next();
+      if (r.done) return false;
+      chunks.push(r.value);
+      have += r.value.length;
+    }
+    return true;
+  };
+  const take = (n: number): Uint8Array => {
+    const out = chunks[0]!.length >= n ? chunks[0]!.slice(0, n) : new Uint8Array(n);
+    if (chunks[0]!.length < n) {
+      let o = 0;
+      while (o < n) {
+        const c = chunks[0]!;
+        const k = Math.min(c.length, n - o);
+        out.set(c.subarray(0, k), o);
+        o += k;
+        if (k === c.length) chunks.shift();
+        else chunks[0] = c.subarray(k);
+      }
+    } else if (chunks[0]!.length === n) chunks.shift();
+    else chunks[0] = chunks[0]!.subarray(n);
+    have -= n;
+    off += n;
+    return out;
+  };
+  for (;;) {
+    if (!(await need(512))) return;
+    const at = off;
+    const h = take(512);
+    if (isZeroBlock(h)) return;
+    const { flag, size } = st.begin(h, at);
+    const padded = Math.ceil(size / 512) * 512;
+    if (!(await need(padded))) throw new TarError("tar truncated: an entry runs past the end of the archive");
+    const e = st.finish(h, flag, take(padded).subarray(0, size));
+    if (e) yield e;
   }
 }
 

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, linkSync, lchownSync, lstatSync, mkdirSync, rmSy
 import { join } from "node:path";
 import { lsetxattr, mkfifo, mkWhiteout } from "../runtime/sys/libc.ts";
 import type { SysError } from "../runtime/sys/errno.ts";
-import { readTar, type TarEntry, XATTR } from "./tar.ts";
+import { readTar, readTarStream, type TarEntry, XATTR } from "./tar.ts";
 
 export class LayerError extends Error {
   override name = "EngineError";
@@ -64,35 +64,45 @@ export interface UnpackStats {
 export function unpackLayer(tar: Uint8Array, root: string): UnpackStats {
   mkdirSync(root, { recursive: true });
   const stats: UnpackStats = { entries: 0, skippedDevices: 0, skippedXattrs: 0 };
-  for (const e of readTar(tar)) {
-    stats.entries++;
-    const parts = layerPath(e.name);
-    if (parts.length === 0) {
-      if (e.type === "dir") chmodSync(root, e.mode);
-      continue;
-    }
-    const dir = parentDir(root, parts, e.name, true);
-    const base = parts.at(-1)!;
-    if (base === OPAQUE) {
-      lsetxattr(dir, "trusted.overlay.opaque", "y");
-      continue;
-    }
-    if (base.startsWith(WH)) {
-      const target = join(dir, base.slice(WH.length));
-      layerPath(base.slice(WH.length));
-      rmSync(target, { recursive: true, force: true });
-      mkWhiteout(target);
-      continue;
-    }
-    const path = join(dir, base);
-    const st = lstat(path);
-    if (st && !(e.type === "dir" && st.isDirectory())) rmSync(path, { recursive: true, force: true });
-    if (!writeEntry(root, e, path, stats)) continue;
-    if (e.type !== "hardlink") lchownSync(path, e.uid, e.gid);
-    if (e.type !== "symlink" && e.type !== "hardlink") chmodSync(path, e.mode); // after chown, which clears set-id bits
-    if (e.type !== "symlink" && e.type !== "hardlink") applyXattrs(e, path, stats); // after chown, which clears file capabilities
-  }
+  for (const e of readTar(tar)) unpackEntry(root, e, stats);
   return stats;
+}
+
+/** The same from a stream of tar bytes (a layer as it is decompressed): one entry in memory at a time. */
+export async function unpackLayerStream(source: AsyncIterator<Uint8Array>, root: string): Promise<UnpackStats> {
+  mkdirSync(root, { recursive: true });
+  const stats: UnpackStats = { entries: 0, skippedDevices: 0, skippedXattrs: 0 };
+  for await (const e of readTarStream(source)) unpackEntry(root, e, stats);
+  return stats;
+}
+
+function unpackEntry(root: string, e: TarEntry, stats: UnpackStats): void {
+  stats.entries++;
+  const parts = layerPath(e.name);
+  if (parts.length === 0) {
+    if (e.type === "dir") chmodSync(root, e.mode);
+    return;
+  }
+  const dir = parentDir(root, parts, e.name, true);
+  const base = parts.at(-1)!;
+  if (base === OPAQUE) {
+    lsetxattr(dir, "trusted.overlay.opaque", "y");
+    return;
+  }
+  if (base.startsWith(WH)) {
+    const target = join(dir, base.slice(WH.length));
+    layerPath(base.slice(WH.length));
+    rmSync(target, { recursive: true, force: true });
+    mkWhiteout(target);
+    return;
+  }
+  const path = join(dir, base);
+  const st = lstat(path);
+  if (st && !(e.type === "dir" && st.isDirectory())) rmSync(path, { recursive: true, force: true });
+  if (!writeEntry(root, e, path, stats)) return;
+  if (e.type !== "hardlink") lchownSync(path, e.uid, e.gid);
+  if (e.type !== "symlink" && e.type !== "hardlink") chmodSync(path, e.mode); // after chown, which clears set-id bits
+  if (e.type !== "symlink" && e.type !== "hardlink") applyXattrs(e, path, stats); // after chown, which clears file capabilities
 }
 
 /** A layer's xattrs, as GNU/star tar (SCHILY.xattr.NAME, raw bytes) or bsdtar (LIBARCHIVE.xattr.NAME%-escaped, base64) write them. */

@@ -31,6 +31,14 @@ export function inspectContainer(rec: ContainerRecord) {
       Error: "",
       StartedAt: live.init?.startedAt ?? ZERO_TIME,
       FinishedAt: live.exit?.finishedAt ?? ZERO_TIME,
+      // as Podman's: brought back by `restore`, from which checkpoint
+      Restored: rec.restoredFrom !== undefined,
+      ...(rec.restoredFrom ? {
+        RestoredAt: rec.restoredFrom.restoredAt,
+        RestoredFrom: rec.restoredFrom.checkpoint,
+        CheckpointedAt: rec.restoredFrom.created,
+        ...(rec.restoredFrom.from ? { RestoredFromContainer: rec.restoredFrom.from } : {}),
+      } : {}),
     },
     Image: rec.image?.id ?? s.image ?? "",
     ...netFiles(rec),

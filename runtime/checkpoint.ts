@@ -32,6 +32,8 @@ export interface CheckpointMeta {
   externalMounts: string[];
   /** the namespace was ctr's (net/), named to CRIU as external */
   externalNetns: boolean;
+  /** its address on its first network then, asked for again on import */
+  ip?: string;
   /** the container as it was, for an import on another host */
   record: ContainerRecord;
 }
@@ -92,6 +94,10 @@ export async function checkpointContainer(rec: ContainerRecord, opts: Checkpoint
       throw e;
     }
     const meta: CheckpointMeta = { created: new Date().toISOString(), criuVersion: criu.version, descriptors, externalMounts, externalNetns, record: rec };
+    if (externalNetns) {
+      const { containerEndpoints } = await import("../net/container.ts");
+      meta.ip = containerEndpoints(stateRoot(), rec.id)[0]?.endpoint.ip;
+    }
 
     writeJsonAtomic(join(tmp, "ctr.json"), meta);
     rmSync(final, { recursive: true, force: true });
@@ -105,6 +111,8 @@ export async function checkpointContainer(rec: ContainerRecord, opts: Checkpoint
 interface DumpInput {
   externalMounts: string[];
   externalNetns: boolean;
+  /** its address on its first network then, asked for again on import */
+  ip?: string;
   leaveRunning: boolean;
 }
 

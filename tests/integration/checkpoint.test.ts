@@ -114,6 +114,55 @@ describe("checkpoint and restore in place", () => {
   }, 60000);
 });
 
+describe("export and import", () => {
+  test("export, rm, import under a new name: rootfs writes, limits and state are back", async () => {
+    const tarPath = `${root}/bb.tar`;
+    Bun.spawnSync(["tar", "-C", ROOTFS, "-cf", tarPath, "."]);
+    const image = `criu-bb-${process.pid}`;
+    expect(ctr(["import", tarPath, image]).code).toBe(0);
+    const name = uniqueName("exp");
+    const script = 'echo kept > /written.txt; rm /etc/group; i=0; while true; do i=$((i+1)); echo "$$ $i"; sleep 0.1; done';
+    expect(ctr(["run", "-d", "--net", "none", "--memory", "64m", "--name", name, image, "sh", "-c", script]).code).toBe(0);
+    await until("the counter", () => counts(name).length >= 3);
+    const oldId = inspect(name).Id;
+    const file = `${root}/${name}.tar.zst`;
+    const c = ctr(["checkpoint", "--export", file, ...K, name]);
+    expect(c.stderr).toBe("");
+    expect(c.code).toBe(0);
+    const last = counts(name).at(-1)![1];
+    expect(ctr(["rm", name]).code).toBe(0);
+    expect(existsSync(`${root}/containers/${oldId}`)).toBe(false);
+
+    const name2 = uniqueName("imp");
+    const r = ctr(["restore", ...K, "--import", file, "--name", name2]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const st = inspect(name2).State;
+    expect(st.Status).toBe("running");
+    expect(st.RestoredFromContainer).toBe(name);
+    expect(st.RestoredFrom).toBe(file);
+    const x = ctr(["exec", name2, "sh", "-c", "cat /written.txt; ls /etc/group 2>&1; echo $$"]);
+    expect(x.stdout).toContain("kept");
+    expect(x.stdout).toContain("No such file");
+    await until("the counter to continue", () => counts(name2).length >= 2);
+    expect(counts(name2)[0]).toEqual([1, last + 1]);
+    // a new cgroup (its own id) with the same limit; nothing under the old id
+    const id = inspect(name2).Id;
+    expect(readFileSync(`/proc/${st.Pid}/cgroup`, "utf8")).toContain(id);
+    const rec = record(id);
+    const limits = (rec.cgroup.paths as string[])
+      .flatMap((p) => ["memory.limit_in_bytes", "memory.max"].map((f) => `${p}/${f}`))
+      .filter(existsSync)
+      .map((f) => readFileSync(f, "utf8").trim());
+    expect(limits).toContain("67108864");
+    expect(leftoverCgroups(oldId)).toEqual([]);
+    // importing reads the archive, never consumes it
+    expect(existsSync(file)).toBe(true);
+    expect(ctr(["rm", "-f", name2]).code).toBe(0);
+    expect(leftoverCgroups(id)).toEqual([]);
+  }, 90000);
+});
+
 describe("failure paths", () => {
   const fake = (body: string) => {
     const p = `${root}/fake-criu-${Math.floor(Math.random() * 1e9)}`;

@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isManagedMode, netnsPath } from "../net/modes.ts";
-import { type Criu, criuEnv, criuErrors, findCriu } from "./criu/binary.ts";
+import { type Criu, criuEnv, criuErrors, explainCriu, findCriu } from "./criu/binary.ts";
 import { containerExternalMounts, mountKey } from "./criu/mounts.ts";
 import { EngineError } from "./errors.ts";
 import { waitExited } from "./lifecycle.ts";
@@ -128,7 +128,7 @@ function runDump(criu: Criu, rec: ContainerRecord, pid: number, dir: string, d: 
   if (d.externalNetns) args.push("--external", `net[${statSync(netnsPath(stateRoot(), rec.id)).ino}]:${NETNS_KEY}`);
   const p = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe", env: criuEnv() });
   if (p.exitCode !== 0) {
-    const why = criuErrors(log)[0] ?? (p.stderr.toString().trim().split("\n").pop() || `exit status ${p.exitCode}`);
+    const why = explainCriu(criuErrors(log)[0] ?? "") || (p.stderr.toString().trim().split("\n").pop() || `exit status ${p.exitCode}`);
     throw new EngineError(`checkpoint of ${rec.name} failed, the container keeps running: criu dump: ${why} (log: ${log})`);
   }
 }

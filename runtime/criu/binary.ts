@@ -68,3 +68,10 @@ export function criuErrors(log: string): string[] {
     .map((l) => l.replace(/^\([\d.]+\)\s*/, "").replace(/^Error \([^)]*\):\s*/, ""));
 }
 
+/** What a CRIU error line means, where it is a known limit rather than a bug. */
+export function explainCriu(line: string): string {
+  if (/Can't get 1:(16|34) opt/.test(line)) {
+    return `${line} (the container holds an inet socket: CRIU before 4.2 cannot dump one on kernels from 6.16 on; use CRIU 4.2 or newer)`;
+  }
+  return line;
+}

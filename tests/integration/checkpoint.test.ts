@@ -163,6 +163,39 @@ describe("export and import", () => {
   }, 90000);
 });
 
+describe("networking", () => {
+  test("a bridge-networked server keeps its address and still answers on its port, in place and imported", async () => {
+    const name = uniqueName("web");
+    expect(ctr(["run", "-d", "--name", name, ROOTFS, "httpd", "-f", "-p", "8080", "-h", "/var/www"]).code).toBe(0);
+    const ip = inspect(name).NetworkSettings.IPAddress as string;
+    expect(ip).toMatch(new RegExp(`^10\\.${X}\\.0\\.\\d+$`));
+    const get = async () => (await fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(3000) })).text();
+    // httpd listens a moment after it starts
+    for (let i = 0; i < 50 && !(await get().catch(() => "")); i++) await Bun.sleep(50);
+    expect(await get()).toBe("hello from ctr\n");
+    for (let round = 0; round < 2; round++) {
+      const c = ctr(["checkpoint", ...K, name]);
+      expect(c.stderr).toBe("");
+      expect(c.code).toBe(0);
+      const r = ctr(["restore", ...K, name]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(inspect(name).NetworkSettings.IPAddress).toBe(ip);
+      expect(await get()).toBe("hello from ctr\n");
+    }
+    // exported, removed (its address released) and imported under a new name: the same address again
+    const file = `${root}/${name}.tar.zst`;
+    expect(ctr(["checkpoint", "--export", file, ...K, name]).code).toBe(0);
+    expect(ctr(["rm", name]).code).toBe(0);
+    const name2 = uniqueName("web2");
+    const r = ctr(["restore", ...K, "--import", file, "--name", name2]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(inspect(name2).NetworkSettings.IPAddress).toBe(ip);
+    expect(await get()).toBe("hello from ctr\n");
+  }, 60000);
+});
+
 describe("failure paths", () => {
   const fake = (body: string) => {
     const p = `${root}/fake-criu-${Math.floor(Math.random() * 1e9)}`;

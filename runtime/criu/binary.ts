@@ -3,9 +3,12 @@
 // /etc/ctr/ctr.toml), or as `criu` on PATH. It may be a wrapper script (for
 // example scripts/criu-in-root.sh, which runs a newer criu from another root)
 // as long as it takes criu's arguments and execs criu in the same process.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parse } from "smol-toml";
 import { EngineError } from "../errors.ts";
+import { stateRoot } from "../state/paths.ts";
+import { writeJsonAtomic } from "../state/record.ts";
 
 /** 3.x cannot read the vDSO of 6.x kernels (Debian 12's 3.17 fails `criu check` there). */
 export const CRIU_MIN: [number, number] = [4, 0];
@@ -36,6 +39,46 @@ export function findCriu(flag?: string): Criu {
   const need = `CRIU ${CRIU_MIN.join(".")} or newer`;
   if (!path) throw new EngineError(`checkpoint/restore needs ${need}: criu is not on PATH (install it, or give --criu PATH or [criu] path in ctr.toml)`);
   if (!existsSync(path)) throw new EngineError(`checkpoint/restore needs ${need}: ${path}: no such file`);
+  const st = statSync(path);
+  const key = { path, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, size: st.size };
+  const cache = join(stateRoot(), "cache", "criu.json");
+  const known = readCache(cache);
+  const hit = known !== undefined && JSON.stringify(known.key) === JSON.stringify(key);
+  const version = hit ? known.version : askVersion(path, need);
+  if (!hit) writeCache(cache, { key, version });
+  const [maj, min] = version.split(".").map(Number) as [number, number];
+  if (maj < CRIU_MIN[0] || (maj === CRIU_MIN[0] && min < CRIU_MIN[1])) {
+    throw new EngineError(`checkpoint/restore needs ${need}; ${path} is ${version} (3.x cannot read the vDSO of 6.x kernels)`);
+  }
+  return { path, version };
+}
+
+// `criu --version` costs a process start (through a wrapper that pivots into
+// another root, over a second on a loaded machine): its answer is kept per
+// binary (path, size, mtime, ctime) in the state root's cache
+interface VersionCache {
+  key: { path: string; mtimeMs: number; ctimeMs: number; size: number };
+  version: string;
+}
+
+function readCache(file: string): VersionCache | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as VersionCache;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(file: string, c: VersionCache): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeJsonAtomic(file, c);
+  } catch {
+    // only a cache: the next run asks again
+  }
+}
+
+function askVersion(path: string, need: string): string {
   let text = "";
   try {
     const p = Bun.spawnSync([path, "--version"], { stdout: "pipe", stderr: "pipe", env: criuEnv() });
@@ -46,12 +89,7 @@ export function findCriu(flag?: string): Criu {
   }
   const m = /Version:\s*(\d+)\.(\d+)(?:\.(\d+))?/.exec(text);
   if (!m) throw new EngineError(`checkpoint/restore needs ${need}: ${path} --version printed no version (${text.trim().split("\n")[0]})`);
-  const version = `${m[1]}.${m[2]}${m[3] ? `.${m[3]}` : ""}`;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  if (maj < CRIU_MIN[0] || (maj === CRIU_MIN[0] && min < CRIU_MIN[1])) {
-    throw new EngineError(`checkpoint/restore needs ${need}; ${path} is ${version} (3.x cannot read the vDSO of 6.x kernels)`);
-  }
-  return { path, version };
+  return `${m[1]}.${m[2]}${m[3] ? `.${m[3]}` : ""}`;
 }
 
 /** CRIU runs iptables, ip and its own helpers by name. */

@@ -25,11 +25,12 @@ const checkpoint: Verb = async (args) => {
   ], HELP);
   if (positionals.length !== 1) usage(`"checkpoint" requires exactly 1 argument.`);
   const rec = findContainer(positionals[0]!);
+  const file = typeof opts.export === "string" ? opts.export : undefined;
+  const archive = file === undefined ? undefined : await import("../runtime/checkpoint-archive.ts");
+  // a bad export path is refused before anything is dumped
+  if (file) archive!.checkExportPath(file);
   await checkpointContainer(rec, { leaveRunning: Boolean(opts["leave-running"]), criu: opts.criu as string | undefined });
-  if (typeof opts.export === "string") {
-    const { exportCheckpoint } = await import("../runtime/checkpoint-archive.ts");
-    exportCheckpoint(rec.id, opts.export);
-  }
+  if (file) archive!.exportCheckpoint(rec.id, file);
   out(positionals[0]!);
 };
 export default checkpoint;

@@ -12,7 +12,7 @@
 // The tar is GNU tar's (--xattrs, numeric owners): an upper dir holds
 // overlayfs whiteouts (0:0 character devices) and trusted.overlay.* xattrs,
 // which it keeps as they are.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createCgroup } from "../cgroup/cgroup.ts";
 import { isManagedMode } from "../net/modes.ts";
@@ -34,7 +34,14 @@ function tar(args: string[], stdin?: Uint8Array): Uint8Array {
   return p.stdout;
 }
 
-/** Writes the container's checkpoint (and its rootfs changes) to FILE. */
+/** The archive's directory must exist (checked before the dump, so a typo costs nothing). */
+export function checkExportPath(file: string): void {
+  const parent = dirname(resolve(file));
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw new EngineError(`--export ${file}: no such directory ${parent}`, 1);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new EngineError(`--export ${file}: is a directory`, 1);
+}
+
+/** Writes the container's checkpoint (and its rootfs changes) to FILE; the checkpoint stays in the container's directory. */
 export function exportCheckpoint(id: string, file: string): void {
   const dir = containerDir(id);
   if (!existsSync(checkpointDir(id))) throw new EngineError("no checkpoint to export");
@@ -44,7 +51,12 @@ export function exportCheckpoint(id: string, file: string): void {
     if (!existsSync(join(dir, "upper"))) throw new EngineError(`container ${meta.record.name} has a copied rootfs (no overlay upper dir): exporting it is not supported yet`);
     parts.push("upper");
   }
-  const body = tar(["-c", "-C", dir, ...TAR_FLAGS, ...parts]);
+  let body: Uint8Array;
+  try {
+    body = tar(["-c", "-C", dir, ...TAR_FLAGS, ...parts]);
+  } catch (e) {
+    throw new EngineError(`the checkpoint is kept in ${checkpointDir(id)} (ctr restore ${meta.record.name}); exporting it failed: ${(e as Error).message}`);
+  }
   const out = resolve(file);
   const tmp = `${out}.tmp${process.pid}`;
   try {

@@ -183,7 +183,9 @@ describe("networking", () => {
       expect(inspect(name).NetworkSettings.IPAddress).toBe(ip);
       expect(await get()).toBe("hello from ctr\n");
     }
-    // exported, removed (its address released) and imported under a new name: the same address again
+    // exported, removed (its address released) and imported under a new name: the same address and routes again
+    const routes = ctr(["exec", name, "ip", "route"]).stdout;
+    expect(routes).toContain("default via");
     const file = `${root}/${name}.tar.zst`;
     expect(ctr(["checkpoint", "--export", file, ...K, name]).code).toBe(0);
     expect(ctr(["rm", name]).code).toBe(0);
@@ -192,6 +194,7 @@ describe("networking", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(inspect(name2).NetworkSettings.IPAddress).toBe(ip);
+    expect(ctr(["exec", name2, "ip", "route"]).stdout).toBe(routes);
     expect(await get()).toBe("hello from ctr\n");
   }, 60000);
 });

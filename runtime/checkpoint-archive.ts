@@ -18,6 +18,7 @@ import { createCgroup } from "../cgroup/cgroup.ts";
 import { isManagedMode } from "../net/modes.ts";
 import { checkpointDir } from "./checkpoint.ts";
 import { findCriu } from "./criu/binary.ts";
+import { readTar } from "../image/tar.ts";
 import { EngineError } from "./errors.ts";
 import { removeContainer } from "./remove.ts";
 import { readMeta, runRestore } from "./restore.ts";
@@ -53,7 +54,7 @@ export function exportCheckpoint(id: string, file: string): void {
   }
   let body: Uint8Array;
   try {
-    body = tar(["-c", "-C", dir, ...TAR_FLAGS, ...parts]);
+    body = tar(["-c", "-C", dir, "--format=posix", ...TAR_FLAGS, ...parts]);
   } catch (e) {
     throw new EngineError(`the checkpoint is kept in ${checkpointDir(id)} (ctr restore ${meta.record.name}); exporting it failed: ${(e as Error).message}`);
   }
@@ -87,7 +88,8 @@ export async function importCheckpoint(file: string, opts: ImportOptions): Promi
     } catch {
       throw new EngineError(`${file}: not a checkpoint archive (zstd-compressed tar)`, 1);
     }
-    tar(["-x", "-C", dir, ...TAR_FLAGS, "--no-same-permissions", "--same-owner", "checkpoint", ...(hasUpper(body) ? ["upper"] : [])], body);
+    const upper = checkEntries(file, body);
+    tar(["-x", "-C", dir, ...TAR_FLAGS, "--same-permissions", "--same-owner", "checkpoint", ...(upper ? ["upper"] : [])], body);
     const meta = readMeta(checkpointDir(id));
     const old = meta.record;
     const name = opts.name ?? old.name;
@@ -124,8 +126,27 @@ export async function importCheckpoint(file: string, opts: ImportOptions): Promi
   }
 }
 
-function hasUpper(body: Uint8Array): boolean {
-  return tar(["-t"], body).toString().split("\n").some((l) => l === "upper/" || l.startsWith("upper/"));
+/**
+ * Every entry checked before GNU tar writes anything: only checkpoint/ and
+ * upper/, no absolute path or "..", no entry below one of the archive's own
+ * symlinks (a write through it would land outside), no hard link out of the
+ * archive's tree. Returns whether it has an upper dir.
+ */
+function checkEntries(file: string, body: Uint8Array): boolean {
+  const bad = (why: string, name: string) => new EngineError(`${file}: not a ctr checkpoint archive: ${why}: ${name}`, 1);
+  const links: string[] = [];
+  let upper = false;
+  for (const e of readTar(body)) {
+    const name = e.name.replace(/^\.\//, "").replace(/\/+$/, "");
+    const parts = name.split("/");
+    if (name.startsWith("/") || parts.includes("..")) throw bad("a path out of the archive", e.name);
+    if (parts[0] !== "checkpoint" && parts[0] !== "upper") throw bad("an entry that is neither checkpoint/ nor upper/", e.name);
+    if (links.some((l) => name.startsWith(`${l}/`))) throw bad("an entry below a symlink", e.name);
+    if (e.type === "symlink") links.push(name);
+    if (e.type === "hardlink" && (e.linkname.startsWith("/") || e.linkname.split("/").includes(".."))) throw bad("a hard link out of the archive", e.linkname);
+    if (parts[0] === "upper") upper = true;
+  }
+  return upper;
 }
 
 /** The cgroup path below the hierarchy's mount, as the record's first path has it. */

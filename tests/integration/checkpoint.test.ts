@@ -5,7 +5,8 @@
 // server that keeps its address and port; and the failure paths (no CRIU, a
 // too old one, a failing dump or restore: nothing lost).
 import { afterAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeTar } from "../../image/tar.ts";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { listNetworks } from "../../net/store.ts";
 import { setupCriu } from "../fixtures/criu.ts";
@@ -249,6 +250,25 @@ echo "(00.000001) Error (criu/fake.c:1): fake failure for the test" > "$log"; ex
     expect(ctr(["restore", ...K, name]).code).toBe(0);
     expect(inspect(name).State.Status).toBe("running");
   }, 60000);
+
+  test("an archive that would write outside its directory is refused before anything is written", () => {
+    const target = `${root}/outside-${process.pid}`;
+    mkdirSync(target, { recursive: true });
+    const enc = new TextEncoder();
+    const file = `${root}/hostile.tar.zst`;
+    writeFileSync(file, Bun.zstdCompressSync(writeTar([
+      { name: "checkpoint/ctr.json", type: "file", data: enc.encode("{}") },
+      { name: "upper/x", type: "symlink", linkname: target },
+      { name: "upper/x/evil", type: "file", data: enc.encode("evil") },
+    ])));
+    const list = () => (existsSync(`${root}/containers`) ? readdirSync(`${root}/containers`) : []);
+    const before = list();
+    const r = ctr(["restore", ...K, "--import", file, "--name", uniqueName("hostile")]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("an entry below a symlink: upper/x/evil");
+    expect(existsSync(`${target}/evil`)).toBe(false);
+    expect(list()).toEqual(before);
+  });
 
   test("what CRIU cannot dump is refused up front, naming it", () => {
     const name = uniqueName("tty");

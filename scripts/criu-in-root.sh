@@ -9,8 +9,9 @@
 # inside one), the host's / stays visible at /host, and the host's /proc, /sys,
 # /dev, /tmp and /run are bind-mounted at their own paths, so the state and
 # checkpoint paths ctr passes (under /run) mean the same thing on both sides.
-# A path option naming anything else on the host (--root, the source of an
-# --ext-mount-map, -D/--images-dir) is rewritten to its /host/... path.
+# A path option naming anything else on the host (--root, the images, work
+# and log paths, --pidfile, the source of an --ext-mount-map) is rewritten to
+# its /host/... path.
 #
 # Every step is an exec, never a fork: CRIU keeps this process's pid, so
 # `--restore-sibling` makes the restored tree the child of whoever ran us.
@@ -50,7 +51,7 @@ hostpath() {
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --root | -D | --images-dir | -W | --work-dir)
+    --root | -D | --images-dir | -W | --work-dir | -o | --log-file | --pidfile)
       args+=("$1" "$(hostpath "$2")"); shift 2 ;;
     --ext-mount-map)
       key=${2%%:*} val=${2#*:}

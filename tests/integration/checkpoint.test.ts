@@ -64,6 +64,7 @@ describe("checkpoint and restore in place", () => {
       expect(c.stderr).toBe("");
       expect(c.code).toBe(0);
       expect(inspect(name).State.Status).toBe("exited");
+      expect(inspect(name).State.Checkpointed).toBe(true);
       const stopped = counts(name);
       const last = stopped.at(-1)![1];
       await Bun.sleep(400);
@@ -77,7 +78,9 @@ describe("checkpoint and restore in place", () => {
       const st = inspect(name).State;
       expect(st.Status).toBe("running");
       expect(st.Restored).toBe(true);
+      expect(st.Checkpointed).toBe(false);
       expect(st.RestoredFrom).toContain("/checkpoint");
+      expect(st.CheckpointedAt <= st.RestoredAt).toBe(true);
       // the restored init is its new monitor's child, as any started init
       const rec = record(inspect(name).Id);
       const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${st.Pid}/status`, "utf8"))![1]);

@@ -1,5 +1,6 @@
 // `inspect`: the container as Docker's API shapes it, so `--format` templates
 // written for Docker (.State.Pid, .Config.Env, .HostConfig.Memory) work.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { containerEndpoints, isManagedMode } from "../net/container.ts";
 import { type PortBinding, publishedPorts } from "../net/ports.ts";
@@ -31,6 +32,7 @@ export function inspectContainer(rec: ContainerRecord) {
       Error: "",
       StartedAt: live.init?.startedAt ?? ZERO_TIME,
       FinishedAt: live.exit?.finishedAt ?? ZERO_TIME,
+      ...checkpointState(rec, live.status),
     },
     Image: rec.image?.id ?? s.image ?? "",
     ...netFiles(rec),
@@ -160,4 +162,24 @@ function portMap(bindings: PortBinding[]): Record<string, { HostIp: string; Host
   const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const b of bindings) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
   return out;
+}
+
+/**
+ * As Podman's State: Checkpointed while the latest checkpoint waits to be
+ * restored; Restored (and from which checkpoint or archive) once brought back.
+ */
+function checkpointState(rec: ContainerRecord, status: string) {
+  const dir = join(containerDir(rec.id), "checkpoint");
+  let created: string | undefined;
+  try {
+    created = existsSync(join(dir, "ctr.json")) ? (JSON.parse(readFileSync(join(dir, "ctr.json"), "utf8")) as { created: string }).created : undefined;
+  } catch {}
+  const r = rec.restoredFrom;
+  const waiting = created !== undefined && status === "exited" && (!r || r.restoredAt < created);
+  return {
+    Checkpointed: waiting,
+    ...(created ? { CheckpointedAt: created, CheckpointPath: dir } : r ? { CheckpointedAt: r.created } : {}),
+    Restored: r !== undefined,
+    ...(r ? { RestoredAt: r.restoredAt, RestoredFrom: r.checkpoint, ...(r.from ? { RestoredFromContainer: r.from } : {}) } : {}),
+  };
 }

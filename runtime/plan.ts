@@ -262,3 +262,31 @@ export function buildExecPlan(i: ExecInput): Step[] {
   steps.push(...processSteps(i.user, i.caps, i.noNewPrivileges, i.seccomp, i.env, i.argv));
   return steps;
 }
+
+export interface RestoreInput {
+  stateDir: string;
+  logPath: string;
+  oomCounter?: string;
+  /** the criu argv (the binary first), its --inherit-fd options naming fds 3.. in the order of `inherit` */
+  criuArgv: string[];
+  /** where CRIU writes the restored init's pid */
+  pidFile: string;
+  /** what CRIU gets as its fds 3..: the monitor's new stdio pipes, or a path it opens (the network namespace) */
+  inherit: ("stdin" | "stdout" | "stderr" | string)[];
+}
+
+/** The monitor runs `criu restore` instead of an init; the tree CRIU brings back is its child. */
+export function buildRestorePlan(i: RestoreInput): Step[] {
+  const steps: Step[] = [
+    { op: "MODE", args: ["restore"] },
+    { op: "CLONE_FLAGS", args: ["0"] },
+    { op: "STATE_DIR", args: [i.stateDir] },
+    { op: "LOG_PATH", args: [i.logPath] },
+    { op: "STDIO", args: ["pipe"] },
+    { op: "ATTACH", args: [] },
+  ];
+  if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
+  for (const w of i.inherit) steps.push({ op: "INHERIT_FD", args: [w] });
+  steps.push({ op: "CRIU_RESTORE", args: [i.pidFile, ...i.criuArgv] });
+  return steps;
+}

@@ -58,6 +58,13 @@ static void state_write(const char *name, const char *json) {
   write_file_atomic(path, json, strlen(json));
 }
 
+static void state_unlink(const char *name) {
+  char path[4096];
+  if (!state_dir) return;
+  snprintf(path, sizeof path, "%s/%s", state_dir, name);
+  unlink(path);
+}
+
 static int state_exists(const char *name) {
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", state_dir, name);
@@ -292,6 +299,61 @@ static int start_init(struct run *r, unsigned long flags, struct child_stdio *io
   return 0;
 }
 
+/* Restore mode: `criu restore --restore-detached --restore-sibling` runs as
+ * our child, so the tree it restores (cloned with CLONE_PARENT) is our child
+ * as a started init would be: we hold its stdio, reap it and record its exit.
+ * CRIU's fds 3.. are what OP_INHERIT_FD lists in order (our new stdio pipes,
+ * the prepared network namespace), matching the --inherit-fd options TS put
+ * in its argv. A failure is reported as "error -4 STATUS" (CRIU's exit status,
+ * or 128+signal); TS reads CRIU's log for the reason. */
+static int start_restored(struct run *r, const struct child_stdio *io) {
+  const struct op *c = plan_find(&plan, OP_CRIU_RESTORE);
+  if (!c || c->argc < 2) { report("error -1 %d\n", EINVAL); return -1; }
+  pid_t pid = fork();
+  if (pid < 0) { report("error -2 %d\n", errno); return -1; }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < 32; s++) signal(s, SIG_DFL);
+    /* every source first goes above the targets, so no dup2 overwrites one still needed */
+    int src[16], n = 0;
+    for (size_t i = 0; i < plan.n && n < 16; i++) {
+      const struct op *o = &plan.ops[i];
+      if (o->kind != OP_INHERIT_FD) continue;
+      const char *w = o->argv[0];
+      int fd = !strcmp(w, "stdin") ? io->in : !strcmp(w, "stdout") ? io->out : !strcmp(w, "stderr") ? io->err
+             : open(w, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || (src[n++] = fcntl(fd, F_DUPFD_CLOEXEC, 100)) < 0) _exit(126);
+    }
+    for (int i = 0; i < n; i++)
+      if (dup2(src[i], 3 + i) < 0) _exit(126);
+    /* nothing else of ours reaches CRIU, and through it the container */
+    if (syscall(SYS_close_range_, 3 + n, ~0U, CLOSE_RANGE_CLOEXEC) < 0) _exit(126);
+    char *env[] = { NULL };
+    execve(c->argv[1], c->argv + 1, env);
+    _exit(127);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { report("error -4 %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0)); return -1; }
+  char buf[32] = {0};
+  int fd = open(c->argv[0], O_RDONLY | O_CLOEXEC);
+  ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  r->pid = k > 0 ? (pid_t)strtol(buf, NULL, 10) : 0;
+  state_unlink("exit.json");
+  r->master = -1;
+  /* the restored init must be ours to wait for (CLONE_PARENT did it), else we could never report its exit */
+  siginfo_t si;
+  if (r->pid <= 0 || waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
+    if (r->pid > 0) kill(r->pid, SIGKILL);
+    report("error -5 %d\n", ECHILD);
+    return -1;
+  }
+  return 0;
+}
+
 static int exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -397,6 +459,7 @@ int main(void) {
 
   const struct op *o;
   int exec_mode = (o = plan_find(&plan, OP_MODE)) && !strcmp(o->argv[0], "exec");
+  int restore_mode = (o = plan_find(&plan, OP_MODE)) && !strcmp(o->argv[0], "restore");
   unsigned long flags = (o = plan_find(&plan, OP_CLONE_FLAGS)) ? (unsigned long)arg_ll(o, 0) : 0;
   state_dir = (o = plan_find(&plan, OP_STATE_DIR)) ? o->argv[0] : NULL;
   const char *fifo = (o = plan_find(&plan, OP_EXEC_FIFO)) ? o->argv[0] : NULL;
@@ -445,7 +508,13 @@ int main(void) {
   struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 || joined_user };
   if (inherit) io.in = -1;
   if (!tty && !inherit) {
-    if (attach_in && pipe2(pin, O_CLOEXEC) == 0) io.in = pin[0];
+    /* stdin is a pipe even when nothing is attached (its write end closed at
+     * once: reads see EOF, as from /dev/null): the container then holds no
+     * file of the host's mount namespace, so CRIU can dump it and hand a new
+     * pipe back on restore (--inherit-fd) */
+    if (pipe2(pin, O_CLOEXEC) < 0) { report("error -1 %d\n", errno); return 125; }
+    io.in = pin[0];
+    if (!attach_in) { close(pin[1]); pin[1] = -1; }
     if (pipe2(pout, O_CLOEXEC) < 0 || pipe2(perr, O_CLOEXEC) < 0) { report("error -1 %d\n", errno); return 125; }
     io.out = pout[1];
     io.err = perr[1];
@@ -459,9 +528,10 @@ int main(void) {
   long backoff_ms = 100;
   for (;;) {
     struct run r;
-    if (state_dir) { char p[4096]; snprintf(p, sizeof p, "%s/exit.json", state_dir); unlink(p); }
+    /* a failed restore keeps the exit of the run that was checkpointed */
+    if (state_dir && !restore_mode) state_unlink("exit.json");
     long long oom_before = oom_kills();
-    if (start_init(&r, flags, &io, fifo) < 0) {
+    if ((restore_mode ? start_restored(&r, &io) : start_init(&r, flags, &io, fifo)) < 0) {
       if (restarts == 0) return 125;
       break;
     }

@@ -31,7 +31,7 @@
 enum op_kind {
   OP_END = 0,
   /* monitor-level configuration */
-  OP_MODE = 1,          /* "run" | "exec" */
+  OP_MODE = 1,          /* "run" | "exec" | "restore" */
   OP_CLONE_FLAGS = 2,   /* flags */
   OP_STATE_DIR = 3,     /* dir: init.json, exit.json */
   OP_LOG_PATH = 4,      /* json-file log */
@@ -78,6 +78,10 @@ enum op_kind {
   OP_SETNS_CHILD = 45,  /* clone-flag name, path: joined by the init itself */
   OP_UNSHARE = 46,      /* flags: after the cgroup join, so a new cgroup ns is rooted at the container's cgroup */
   OP_PRESERVE_FDS = 47, /* N: the executor's fds PRESERVED_BASE.. become the command's 3..3+N-1 (OCI --preserve-fds) */
+
+  /* restore mode: no init steps; CRIU brings the checkpointed tree back as the monitor's child */
+  OP_CRIU_RESTORE = 48, /* pidfile, criu argv...: run as our child; --restore-sibling makes the restored init ours */
+  OP_INHERIT_FD = 49,   /* "stdin"|"stdout"|"stderr"|path: the next of criu's fds 3.. (named in its --inherit-fd) */
   OP_HOOK = 60,         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
   OP_MAX
 };

@@ -29,6 +29,8 @@ export interface ContainerRecord {
   started?: boolean;
   /** run from an image: its id and the name given; rootfs is then an overlay ctr mounted (image/overlay.ts) */
   image?: { id: string; name: string; exposedPorts?: string[] };
+  /** brought back by `restore`: from which checkpoint (a container's own, or an exported file) and when */
+  restoredFrom?: { checkpoint: string; created: string; restoredAt: string; from?: string };
 }
 
 export interface InitState {

@@ -40,6 +40,8 @@ export interface RunInput {
   files?: { source: string; target: string }[];
   /** /sys/fs/cgroup's mounts for this host's layout (rootfs/cgroupfs.ts) */
   cgroupMounts?: DefaultMount[];
+  /** host devices given with --device (rootfs/devices.ts) */
+  devices?: DeviceNode[];
   /** a filesystem set-up given whole (an OCI bundle's, rootfs/oci.ts): used instead of Docker's default mounts, masks and spec.mounts */
   fs?: FsLayout;
   /** "inherit": the init gets the monitor's stdio, and the monitor leaves once it runs (OCI: the caller reaps it) */
@@ -137,9 +139,9 @@ export function buildRunPlan(i: RunInput): Step[] {
   const cgroupfs = ns("cgroup") === "new" && !i.idMap && !i.fs ? (i.cgroupMounts ?? []) : [];
   const rw = (f: number) => (s.security.privileged ? f & ~MS.RDONLY : f);
   for (const m of cgroupfs) mount(m.source, m.target, m.fstype, rw(m.flags), m.data, "dir");
-  for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? [])]) {
+  for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? []), ...(i.devices ?? [])]) {
     // in a user namespace mknod is not allowed: bind the host's node instead
-    if (i.idMap) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
+    if (i.idMap) steps.push({ op: "BIND_DEV", args: [d.hostPath ?? d.path, d.path] });
     else steps.push({ op: "MKNOD", args: [d.path, d.type, String(d.major), String(d.minor), String(d.mode), "0", "0"] });
   }
   for (const [path, target] of DEV_SYMLINKS) steps.push({ op: "SYMLINK", args: [path, target] });

@@ -16,8 +16,8 @@ import { guestAssets } from "./assets.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
 const BUN = process.execPath;
-/** What runs in the guest: the cgroup and runtime checks (they pass on the host too), and `ctr check`'s test. */
-export const GUEST_TESTS = ["./tests/vm/guest.test.ts", "./tests/integration/check.test.ts"];
+/** What runs in the guest (each passes on the host too): the cgroup and runtime checks, the device allow-list, `ctr check`. */
+export const GUEST_TESTS = ["./tests/vm/guest.test.ts", "./tests/integration/devices.test.ts", "./tests/integration/check.test.ts"];
 export const MARKER = /^CTRVM-RC=(\d+)\s*$/m;
 
 export interface GuestRun {

@@ -72,7 +72,12 @@ function kernelDir(pkg: string, version: string): string {
     writeFileSync(join(out, "modules", "order"), `${order.join("\n")}\n`);
     writeFileSync(join(out, "abi"), `${abi}\n`);
     rmSync(dir, { recursive: true, force: true });
-    renameSync(out, dir);
+    try {
+      renameSync(out, dir);
+    } catch (e) {
+      // another run built the same version meanwhile: theirs is as good
+      if (!existsSync(join(dir, "modules", "order"))) throw e;
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

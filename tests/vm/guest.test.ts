@@ -137,17 +137,31 @@ test("one container under memory, pids, cpu, cpuset and io limits: each lands an
   removeAndCheck(name, id);
 }, 120_000);
 
-test("block I/O on a disk given with --device: the write limit holds; the cgroup namespace is the container's own", () => {
+test("block I/O on a disk given with --device: weight and write limit land, the limit holds, stats count the bytes; the cgroup namespace is the container's own", () => {
+  const name = uniqueName("io");
   // timed inside the container (/proc/uptime): a ctr call alone takes seconds in the guest
-  const sh = "cat /proc/self/cgroup; a=$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero of=/dev/xdisk bs=1M count=4 oflag=direct 2>/dev/null || echo dd-failed; b=$(cut -d' ' -f1 /proc/uptime); echo took $a $b";
-  const out = ok(["run", "--rm", ...NONE, "--device", `${DISK}:/dev/xdisk`, "--device-write-bps", `${DISK}:2mb`, ROOTFS, "sh", "-c", sh]);
-  const lines = out.trim().split("\n");
-  const took = /^took (\S+) (\S+)$/.exec(lines.pop()!)!;
-  expect(lines).not.toContain("dd-failed");
+  const sh = "cat /proc/self/cgroup; a=$(cut -d' ' -f1 /proc/uptime); dd if=/dev/zero of=/dev/xdisk bs=1M count=4 oflag=direct 2>/dev/null || echo dd-failed; b=$(cut -d' ' -f1 /proc/uptime); echo took $a $b; exec sleep 1000";
+  const id = ok(["run", "-d", ...NONE, "--name", name, "--device", `${DISK}:/dev/xdisk`, "--device-write-bps", `${DISK}:2mb`, "--blkio-weight", "300", ROOTFS, "sh", "-c", sh]).trim();
+  const dirs = paths(name);
+  expect(cg(dirs, "blkio.throttle.write_bps_device", "io.max")).toMatch(new RegExp(`^${MAJ}:${MIN} (rbps=max )?(wbps=)?${2 * MiB}( |$)`, "m"));
+  // v1 blkio.weight or BFQ's on the v1 scale; v2 io.weight on its own (OCI's conversion of 300)
+  const weight = ["blkio.weight", "blkio.bfq.weight", "io.bfq.weight", "io.weight"].map((f) => dirs.map((d) => join(d, f)).find(existsSync)).find(Boolean);
+  expect(readFileSync(weight!, "utf8").trim()).toMatch(/^(default )?(300|2930)$/);
+  const log = inspect(name).LogPath;
+  const lines = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l).log.trim()) : []);
+  expect(waitFor(() => lines().some((l) => l.startsWith("took")), 60_000)).toBe(true);
+  const out = lines();
+  const took = /^took (\S+) (\S+)$/.exec(out.find((l) => l.startsWith("took"))!)!;
+  expect(out).not.toContain("dd-failed");
   expect(Number(took[2]) - Number(took[1])).toBeGreaterThan(1.2);
   // a private cgroup namespace is rooted at the container's cgroup: v2 shows exactly 0::/
-  if (detectMode() === "v2") expect(lines).toEqual(["0::/"]);
-  else expect(lines).toContain("0::/");
+  const cgroupLines = out.filter((l) => /^\d+:/.test(l));
+  if (detectMode() === "v2") expect(cgroupLines).toEqual(["0::/"]);
+  else expect(cgroupLines).toContain("0::/");
+  // docker's units: 4 MiB written is 4.19MB
+  const [, written] = ok(["stats", "--no-stream", "--format", "{{.BlockIO}}", name]).trim().split(" / ");
+  expect(written).toMatch(/^4\.\d+MB$/);
+  removeAndCheck(name, id);
 }, 120_000);
 
 test("the device allow-list: the defaults open, the disk's node is refused unless given, and :r allows reads only", () => {

@@ -82,7 +82,7 @@ export async function runInGuest(argv: string[], opts: { timeoutMs?: number; env
     const timer = setTimeout(() => {
       timedOut = true;
       p.kill("SIGKILL");
-    }, opts.timeoutMs ?? 170_000);
+    }, opts.timeoutMs ?? 300_000);
     let output = "";
     const dec = new TextDecoder();
     for await (const chunk of p.stdout) {
@@ -97,7 +97,7 @@ export async function runInGuest(argv: string[], opts: { timeoutMs?: number; env
     const m = MARKER.exec(output);
     if (opts.echo) {
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      if (timedOut) console.log(`ctrvm: no result within ${(opts.timeoutMs ?? 170_000) / 1000}s: qemu killed`);
+      if (timedOut) console.log(`ctrvm: no result within ${(opts.timeoutMs ?? 300_000) / 1000}s: qemu killed`);
       else if (!m) console.log(`ctrvm: the guest ended without a CTRVM-RC marker (a panic?)${err.trim() ? `; qemu said: ${err.trim()}` : ""}`);
       console.log(`ctrvm: ${m ? `guest exit status ${m[1]}` : "failed"} after ${secs}s`);
     }
@@ -111,6 +111,6 @@ if (import.meta.main) {
   if (process.getuid?.() !== 0) throw new Error("the VM test needs root (it reads the host's / over 9p as the guest's root)");
   const given = process.argv.slice(2).filter((a, i) => i > 0 || a !== "--");
   const argv = given.length ? given : [BUN, "test", "--timeout", "120000", ...GUEST_TESTS];
-  const r = await runInGuest(argv, { echo: true, timeoutMs: Number(process.env.CTR_VM_TIMEOUT ?? 170) * 1000 });
+  const r = await runInGuest(argv, { echo: true, timeoutMs: Number(process.env.CTR_VM_TIMEOUT ?? 300) * 1000 });
   process.exit(r.rc === undefined ? 1 : r.rc);
 }

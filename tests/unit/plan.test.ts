@@ -43,6 +43,15 @@ describe("run plan", () => {
     expect(masked).toContain("/sys/firmware");
     expect(steps.filter((s) => s.op === "READONLY").map((s) => s.args[0])).toContain("/proc/sys");
   });
+  test("--device: a node of the host's numbers at the container path; in a user namespace the host's node is bound there", () => {
+    const dev = { path: "/dev/xdisk", hostPath: "/dev/vda", type: "b" as const, major: 253, minor: 0, mode: 0o660 };
+    const mk = buildRunPlan(input({ devices: [dev] })).filter((x) => x.op === "MKNOD").map((x) => x.args);
+    expect(mk).toContainEqual(["/dev/xdisk", "b", "253", "0", String(0o660), "0", "0"]);
+    const idMap = { uid: "0 100000 65536\n", gid: "0 100000 65536\n" };
+    const bind = buildRunPlan(input({ devices: [dev], idMap })).filter((x) => x.op === "BIND_DEV").map((x) => x.args);
+    expect(bind).toContainEqual(["/dev/vda", "/dev/xdisk"]);
+    expect(bind).toContainEqual(["/dev/null", "/dev/null"]);
+  });
   test("privileges are dropped in order and seccomp comes last", () => {
     const tail = o.slice(o.indexOf("CAP_BOUNDING"));
     expect(tail).toEqual(["CAP_BOUNDING", "USER", "CAPSET", "NO_NEW_PRIVS", "SECCOMP", "ENV", "ARGV", "EXEC"]);

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { busyboxRootfs, type Check, judgeProbe, kernelChecks, PROBE, PROBE_LIMITS } from "../runtime/check.ts";
-import { stateRoot } from "../runtime/state/paths.ts";
+import { dataRoot, stateRoot } from "../runtime/state/paths.ts";
 import { out, parseSimple, type Verb } from "./_shared.ts";
 
 const HELP = `Usage:  ctr check [OPTIONS] [IMAGE|ROOTFS]
@@ -22,7 +22,9 @@ const check: Verb = async (args) => {
   ], HELP);
   const net = (opts.net as string | undefined) ?? "bridge";
   const checks: Check[] = kernelChecks();
-  const tmp = mkdtempSync(join("/tmp", "ctr-check-"));
+  // the probe rootfs beside the images (/tmp or /run may be mounted noexec)
+  mkdirSync(dataRoot(), { recursive: true });
+  const tmp = mkdtempSync(join(dataRoot(), "check-"));
   try {
     let target = positionals[0];
     if (!target) target = busyboxRootfs(join(tmp, "rootfs"));

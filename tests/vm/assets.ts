@@ -24,8 +24,17 @@ export interface GuestAssets {
   key: string;
 }
 
+const PACKAGE: Record<string, string> = { "apt-get": "apt", "apt-cache": "apt", "dpkg-deb": "dpkg", depmod: "kmod", modprobe: "kmod", cpio: "cpio" };
+
+/** A host tool by full path (depmod lives in /usr/sbin, off some PATHs), or which package to install. */
+function tool(bin: string): string {
+  const p = Bun.which(bin, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/sbin:/usr/bin:/bin` });
+  if (!p) throw new Error(`${bin} is missing: apt-get install ${PACKAGE[bin] ?? bin}`);
+  return p;
+}
+
 function sh(argv: string[], cwd?: string): string {
-  const p = Bun.spawnSync(argv, { cwd, stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawnSync([tool(argv[0]!), ...argv.slice(1)], { cwd, stdout: "pipe", stderr: "pipe" });
   if (p.exitCode !== 0) throw new Error(`${argv.join(" ")}: exit ${p.exitCode}: ${p.stderr.toString().trim().split("\n").pop()}`);
   return p.stdout.toString();
 }
@@ -103,7 +112,7 @@ function initramfs(kdir: string): string {
     chmodSync(join(root, "init"), 0o755);
     for (const f of readdirSync(join(kdir, "modules"))) copyFileSync(join(kdir, "modules", f), join(root, "modules", f));
     const list = sh(["find", ".", "-mindepth", "1"], root);
-    const cpio = Bun.spawnSync(["cpio", "-o", "-H", "newc", "--quiet"], { cwd: root, stdin: new Blob([list]), stdout: "pipe", stderr: "pipe" });
+    const cpio = Bun.spawnSync([tool("cpio"), "-o", "-H", "newc", "--quiet"], { cwd: root, stdin: new Blob([list]), stdout: "pipe", stderr: "pipe" });
     if (cpio.exitCode !== 0) throw new Error(`cpio: ${cpio.stderr.toString().trim()}`);
     writeFileSync(join(work, "out"), Bun.gzipSync(new Uint8Array(cpio.stdout)));
     renameSync(join(work, "out"), file);

@@ -10,7 +10,7 @@
 // qemu exits 0 even when the guest panics, so the result is the marker line
 // the guest prints last (CTRVM-RC=<n>); no marker (a panic, a hang cut short by
 // the timeout) is a failure.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { guestAssets } from "./assets.ts";
 
@@ -59,6 +59,7 @@ function jobScript(argv: string[], env: Record<string, string>): string {
 
 export async function runInGuest(argv: string[], opts: { timeoutMs?: number; env?: Record<string, string>; echo?: boolean } = {}): Promise<GuestRun> {
   const t0 = performance.now();
+  if (!Bun.which("qemu-system-x86_64")) throw new Error("qemu-system-x86_64 is missing: apt-get install qemu-system-x86");
   const { kernel, initramfs, key } = guestAssets();
   const work = join("/var/tmp", `ctr-vm-${process.pid}`);
   mkdirSync(work, { recursive: true });
@@ -66,7 +67,7 @@ export async function runInGuest(argv: string[], opts: { timeoutMs?: number; env
     const disk = join(work, "disk.img");
     // a blank disk the guest tests may write to raw (block I/O limits)
     writeFileSync(disk, "");
-    Bun.spawnSync(["truncate", "-s", "64M", disk]);
+    truncateSync(disk, 64 * 1024 * 1024);
     writeFileSync(join(work, "job.sh"), jobScript(argv, { CTR_TEST_DISK: "/dev/vda", CTR_VM_EXPECT_MODE: "v2", ...opts.env }));
     const append = ["console=ttyS0", "loglevel=4", "panic=-1", "cgroup_no_v1=all", `CTRVM_JOB=${work}/job.sh`].join(" ");
     const qemu = [

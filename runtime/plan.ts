@@ -128,15 +128,18 @@ export function buildRunPlan(i: RunInput): Step[] {
     steps.push({ op: "MOUNT", args: [source, target, fstype, String(flags), data, create] });
   for (const m of i.fs?.mounts ?? []) mount(m.source, m.target, m.fstype, m.flags, m.data, m.create);
   for (const m of i.fs ? [] : DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
-  // a new sysfs shows the container's own network devices (a new netns, or a
-  // joined one: net/'s or another container's); on the host's netns (or with a
-  // user namespace) the kernel refuses it: bind the host's, read-only
-  if (!i.fs) {
-    if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
-    else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
-  }
   // the container's own cgroups, read-only; v1 cannot be mounted from a user namespace
   const cgroupfs = ns("cgroup") === "new" && !i.idMap && !i.fs ? (i.cgroupMounts ?? []) : [];
+  // a new sysfs shows the container's own network devices (a new netns, or a
+  // joined one: net/'s or another container's); on the host's netns (or with a
+  // user namespace) the kernel refuses it: bind the host's, read-only. Its
+  // submounts come along only when no cgroupfs of the container's own follows:
+  // on a v2 host a cgroup2 mount on top of the host's cgroup2 mount is EBUSY
+  // (same superblock), and a fresh sysfs has no submounts either.
+  if (!i.fs) {
+    if (ns("net") !== "host" && !i.idMap) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
+    else mount("/sys", "/sys", "", MS.BIND | (cgroupfs.length ? 0 : MS.REC) | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
+  }
   const rw = (f: number) => (s.security.privileged ? f & ~MS.RDONLY : f);
   for (const m of cgroupfs) mount(m.source, m.target, m.fstype, rw(m.flags), m.data, "dir");
   for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? []), ...(i.devices ?? [])]) {

@@ -184,6 +184,14 @@ test("a bridge-networked container serves another over the bridge", () => {
   removeAndCheck(web, id);
 }, 120_000);
 
+test("--net host: the host's interfaces, and still a cgroup mount of the container's own (v2: was EBUSY)", () => {
+  const out = ok(["run", "--rm", "--net", "host", "--cgroup-parent", PARENT, ROOTFS, "sh", "-c", "ls /sys/class/net; echo --; grep -c ':/$' /proc/self/cgroup; grep -vc ':/$' /proc/self/cgroup; true"]);
+  const [nets, counts] = out.split("--\n");
+  expect(nets!.split("\n")).toContain("lo");
+  // every line of /proc/self/cgroup is rooted at the container's cgroup
+  expect(counts!.split("\n").map(Number).slice(0, 2)).toEqual([readFileSync("/proc/self/cgroup", "utf8").trim().split("\n").length, 0]);
+}, 120_000);
+
 test("an image container runs on an overlayfs rootfs", () => {
   const tar = join(root, "rootfs.tar");
   writeFileSync(tar, writeTar(rootfsEntries(ROOTFS)));

@@ -39,5 +39,4 @@ test("the table, and exit 1 naming what is missing when the container cannot run
   expect(bad.code).toBe(1);
   expect(bad.stdout).toMatch(/^\[FAIL\] container {18}failed \(exit 125\): .*nonexistent-rootfs/m);
   expect(bad.stdout.trim().split("\n").pop()).toBe("1 required feature(s) missing: container");
-  expect(ctr(["check", "--net", "bogus"]).code).toBe(1);
 }, 120_000);

@@ -209,7 +209,8 @@ function makeDir(h: Hierarchy, parts: string[], created: string[]) {
           // the default parent is shared and pruned by name; a leaf goes with its container
           if (i < parts.length - 1 && !(i === 0 && p === DEFAULT_PARENT)) created.push(dir);
         }
-        if (h.controllers.includes("cpuset")) {
+        // v1 only: a v2 cpuset with empty files uses its parent's (the root has no such files)
+        if (h.version === 1 && h.controllers.includes("cpuset")) {
           initCpuset(dir);
           // a parent of ctr's own: the kernel fills in each new child's cpus and mems itself
           if (made && i < parts.length - 1) writeFileSync(join(dir, "cgroup.clone_children"), "1");

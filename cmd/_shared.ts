@@ -47,6 +47,7 @@ export const VERBS: Record<string, VerbEntry> = {
   oci: { summary: "runc's OCI runtime commands (create, start, state, kill, delete...) for containerd and Podman", load: () => import("./oci.ts"), errorCode: 1 },
   debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },
   version: { summary: "Show the version and the kernel features detected", load: () => import("./version.ts"), errorCode: 1 },
+  check: { summary: "Check kernel features, cgroups and a real container with limits and network", load: () => import("./check.ts"), errorCode: 1 },
 };
 
 export function globalHelp(): string {

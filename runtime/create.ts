@@ -18,6 +18,7 @@ import { seccompProgram } from "./process/seccomp-cache.ts";
 import { resolveUser, UserError } from "./process/user.ts";
 import { removeContainer } from "./remove.ts";
 import { cgroupMounts } from "./rootfs/cgroupfs.ts";
+import { hostDevices, HostDeviceError } from "./rootfs/devices.ts";
 import { ociFsLayout } from "./rootfs/oci.ts";
 import { resolveInRoot } from "./rootfs/resolve.ts";
 import { mkfifo } from "./sys/libc.ts";
@@ -130,6 +131,8 @@ export interface Prepared {
   input: RunInput;
   cgroupRel: string;
   hierarchies: Hierarchy[];
+  /** allow-list rules for the --device nodes */
+  deviceRules: string[];
 }
 
 /** Everything decided, nothing done: the record and the executor's input. */
@@ -138,6 +141,13 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   const argv = [...(spec.entrypoint ?? []), ...(spec.command ?? [])];
   if (argv.length === 0) throw new EngineError("No command specified");
   checkMounts(spec);
+  let devices;
+  try {
+    devices = hostDevices(spec.devices ?? []);
+  } catch (e) {
+    if (e instanceof HostDeviceError) throw new EngineError(e.message);
+    throw e;
+  }
   const namespaces = namespaceChoices(spec, id);
   if (spec.network.ports.length && !isManagedMode(spec.network.mode) && spec.network.mode !== "host") {
     throw new EngineError(`conflicting options: port publishing and the network mode ${spec.network.mode}`);
@@ -201,6 +211,7 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     rootfsMapped: spec.oci !== undefined,
     cgroupMounts: cgroupMounts(hierarchies),
   };
+  if (devices.length) input.devices = devices.map((d) => d.node);
   if (opts.directStdio) {
     input.stdio = "inherit";
     input.attach = { stdin: true, stdout: true, stderr: true };
@@ -212,7 +223,7 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     input.fs = ociFsLayout(spec.oci, { ownNetns: own("net"), userns: own("user"), cgroupMounts: input.cgroupMounts ?? [] });
     input.hooks = initHooks(spec.oci, record);
   }
-  return { record, input, cgroupRel, hierarchies };
+  return { record, input, cgroupRel, hierarchies, deviceRules: devices.map((d) => d.rule) };
 }
 
 /** createContainer and startContainer hooks with the state JSON runc hands them ("creating", then "created"), the pid left to the init. */
@@ -252,7 +263,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     releaseImage();
     throw e;
   }
-  const { record, input, cgroupRel, hierarchies } = prepared;
+  const { record, input, cgroupRel, hierarchies, deviceRules } = prepared;
   if (image) record.image = image;
   trace("decided");
   // the record first: whatever happens after (even kill -9), rm -f finds it
@@ -262,7 +273,8 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     claimName(record.name, id);
     if (input.seccomp) writeFileSync(join(containerDir(id), "seccomp.bpf"), input.seccomp);
     if (spec.workdir) mkdirSync(resolveInRoot(record.rootfs, spec.workdir), { recursive: true });
-    record.cgroup = createCgroup(cgroupRel, { ...spec.resources, devicesAllowAll: spec.security.privileged }, hierarchies);
+    const deviceCgroupRules = [...(spec.resources.deviceCgroupRules ?? []), ...deviceRules];
+    record.cgroup = createCgroup(cgroupRel, { ...spec.resources, deviceCgroupRules, devicesAllowAll: spec.security.privileged }, hierarchies);
     // parents made for --cgroup-parent: recorded now, so rm removes them even if what follows fails
     if (record.cgroup.created?.length) saveRecord(record);
     input.oomCounter = oomCounter(record.cgroup, hierarchies);

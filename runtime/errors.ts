@@ -51,6 +51,9 @@ export function stepError(steps: Step[], step: number, errno: number): EngineErr
       return new EngineError(
         `rootfs ${arg(0)}: ${name}${name === "EACCES" && steps.some((x) => x.op === "UID_MAP") ? " (with --userns-remap every directory above the rootfs must be searchable by others: chmod o+x)" : ""}`,
       );
+    case "IDMAP_ROOTFS":
+      // found in the v2 VM, whose test rootfs sits on tmpfs under Linux 6.1
+      return new EngineError(`idmap_rootfs ${arg(0)}: ${name}${name === "EINVAL" ? " (--userns-remap: the filesystem holding the rootfs cannot be idmapped on this kernel; tmpfs can from Linux 6.3, ext4, xfs and btrfs can)" : ""}`);
     case "CGROUP_JOIN":
       return new EngineError(`join cgroup ${arg(0)}: ${name}`);
     case "HOOK": {

@@ -70,6 +70,7 @@ export function inspectContainer(rec: ContainerRecord) {
       BlkioWeight: s.resources.blkioWeight ?? 0,
       BlkioDeviceReadBps: (s.resources.deviceReadBps ?? []).map((d) => ({ Path: d.path, Rate: d.rate })),
       BlkioDeviceWriteBps: (s.resources.deviceWriteBps ?? []).map((d) => ({ Path: d.path, Rate: d.rate })),
+      Devices: (s.devices ?? []).map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
       CgroupParent: s.cgroupParent ?? "",
       Sysctls: s.sysctls,
       Ulimits: s.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),

@@ -40,6 +40,8 @@ export interface RunInput {
   files?: { source: string; target: string }[];
   /** /sys/fs/cgroup's mounts for this host's layout (rootfs/cgroupfs.ts) */
   cgroupMounts?: DefaultMount[];
+  /** host devices given with --device (rootfs/devices.ts) */
+  devices?: DeviceNode[];
   /** a filesystem set-up given whole (an OCI bundle's, rootfs/oci.ts): used instead of Docker's default mounts, masks and spec.mounts */
   fs?: FsLayout;
   /** "inherit": the init gets the monitor's stdio, and the monitor leaves once it runs (OCI: the caller reaps it) */
@@ -152,20 +154,23 @@ export function buildRunPlan(i: RunInput): Step[] {
   };
   for (const m of i.fs?.mounts ?? []) mount(m.source, m.target, m.fstype, m.flags, m.data, m.create, m.propagation);
   for (const m of i.fs ? [] : DEFAULT_MOUNTS) mount(m.source, m.target, m.fstype, m.flags, m.data, "dir");
-  // a new sysfs shows the container's own network devices (a new netns, or a
-  // joined one: net/'s or another container's); on the host's netns (or with a
-  // user namespace) the kernel refuses it: bind the host's, read-only
-  if (!i.fs) {
-    if (ns("net") !== "host" && !userns) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
-    else mount("/sys", "/sys", "", MS.BIND | MS.REC | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
-  }
   // the container's own cgroups, read-only; v1 cannot be mounted from a user namespace
   const cgroupfs = ns("cgroup") === "new" && !userns && !i.fs ? (i.cgroupMounts ?? []) : [];
+  // a new sysfs shows the container's own network devices (a new netns, or a
+  // joined one: net/'s or another container's); on the host's netns (or with a
+  // user namespace) the kernel refuses it: bind the host's, read-only. Its
+  // submounts come along only when no cgroupfs of the container's own follows:
+  // on a v2 host a cgroup2 mount on top of the host's cgroup2 mount is EBUSY
+  // (same superblock), and a fresh sysfs has no submounts either.
+  if (!i.fs) {
+    if (ns("net") !== "host" && !userns) mount(SYSFS.source, SYSFS.target, SYSFS.fstype, s.security.privileged ? SYSFS.flags & ~MS.RDONLY : SYSFS.flags, SYSFS.data, "dir");
+    else mount("/sys", "/sys", "", MS.BIND | (cgroupfs.length ? 0 : MS.REC) | MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "", "dir");
+  }
   const rw = (f: number) => (s.security.privileged ? f & ~MS.RDONLY : f);
   for (const m of cgroupfs) mount(m.source, m.target, m.fstype, rw(m.flags), m.data, "dir");
-  for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? [])]) {
+  for (const d of [...DEFAULT_DEVICES, ...(i.fs?.devices ?? []), ...(i.devices ?? [])]) {
     // in a user namespace mknod is not allowed: bind the host's node instead
-    if (userns) steps.push({ op: "BIND_DEV", args: [d.path, d.path] });
+    if (userns) steps.push({ op: "BIND_DEV", args: [d.hostPath ?? d.path, d.path] });
     else steps.push({ op: "MKNOD", args: [d.path, d.type, String(d.major), String(d.minor), String(d.mode), "0", "0"] });
   }
   for (const [path, target] of DEV_SYMLINKS) steps.push({ op: "SYMLINK", args: [path, target] });

@@ -24,7 +24,7 @@ import { applyUserns, parseNamespace, setNamespace, setNetworkMode } from "./nam
 import { addPorts, parseContainerName, parseExtraHost, parseIp, parseMac, parseNetworkName, parsePort } from "./network.ts";
 import { parseGroup, parseHostname, parseUser, parseWorkdir } from "./process.ts";
 import {
-  checkBlkioWeight, checkCpuPeriod, checkCpuQuota, checkCpuShares, parseChecked, parseCpuset, parseDeviceRate,
+  checkBlkioWeight, checkCpuPeriod, checkCpuQuota, checkCpuShares, parseChecked, parseCpuset, parseDevice, parseDeviceRate,
   parseMemorySwap, pidsLimitOrUndefined,
 } from "./resources.ts";
 import { parseRestart } from "./restart.ts";
@@ -181,6 +181,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   str("blkio-weight", undefined, "uint16", "Block IO (relative weight), between 10 and 1000, or 0 to disable", (s, v) => (s.resources.blkioWeight = parseChecked(v, "blkio weight", checkBlkioWeight))),
   list("device-read-bps", undefined, "list", "Limit read rate (bytes per second) from a device", (s, v) => (s.resources.deviceReadBps ??= []).push(parseDeviceRate(v))),
   list("device-write-bps", undefined, "list", "Limit write rate (bytes per second) to a device", (s, v) => (s.resources.deviceWriteBps ??= []).push(parseDeviceRate(v))),
+  list("device", undefined, "list", "Add a host device to the container (HOST[:CONTAINER][:rwm])", (s, v) => (s.devices ??= []).push(parseDevice(v))),
   {
     ...list("network", undefined, "network", "Connect a container to a network (bridge, host, none, container:<name>, or a network name)", (s, v, ctx) => {
       if (!ctx.networkSeen) {

@@ -3,6 +3,7 @@
 // instead of an EINVAL from a cgroup file at start.
 
 import { SpecError } from "./errors.ts";
+import type { DeviceMapping } from "./types.ts";
 import { parseInteger, parseSize } from "./units.ts";
 
 /** memory-swap: a size, or -1 for unlimited swap. */
@@ -49,6 +50,23 @@ export function parseDeviceRate(s: string): { path: string; rate: number } {
   const colon = s.lastIndexOf(":");
   if (colon < 0) throw new SpecError(`invalid device rate ${JSON.stringify(s)}: expected /dev/DEVICE:RATE (e.g. /dev/sda:10mb)`);
   return makeDeviceRate(s.slice(0, colon), parseSize(s.slice(colon + 1)));
+}
+
+/** --device /dev/sdc[:/dev/xvdc][:rwm], as Docker parses it. */
+export function parseDevice(s: string): DeviceMapping {
+  const parts = s.split(":");
+  const perms = (p: string) => /^[rwm]{1,3}$/.test(p) && new Set(p).size === p.length;
+  let [hostPath, containerPath, permissions] = [parts[0]!, parts[0]!, "rwm"];
+  if (parts.length === 2) {
+    if (perms(parts[1]!)) permissions = parts[1]!;
+    else containerPath = parts[1]!;
+  } else if (parts.length === 3) {
+    [containerPath, permissions] = [parts[1]!, parts[2]!];
+  }
+  if (parts.length > 3 || !perms(permissions)) throw new SpecError(`invalid device ${JSON.stringify(s)}: expected HOST_PATH[:CONTAINER_PATH][:PERMISSIONS], permissions a subset of rwm`);
+  if (!hostPath.startsWith("/") || !containerPath.startsWith("/") || containerPath.split("/").includes(".."))
+    throw new SpecError(`invalid device ${JSON.stringify(s)}: both paths must be absolute (e.g. /dev/sdc:/dev/xvdc)`);
+  return { hostPath, containerPath, permissions };
 }
 
 export function makeDeviceRate(path: string, rate: number): { path: string; rate: number } {

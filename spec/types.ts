@@ -135,6 +135,8 @@ export interface ContainerSpec {
   /** seconds `stop` waits before SIGKILL */
   stopTimeout: number;
   cgroupParent?: string;
+  /** host devices given to the container (--device): a node made inside and an allow-list rule */
+  devices?: DeviceMapping[];
   init: boolean;
   /** set only for a container from an OCI bundle (spec/oci.ts): what config.json says that Docker's flags cannot */
   oci?: OciExtras;
@@ -146,6 +148,14 @@ export interface OciMount {
   type?: string;
   source?: string;
   options?: string[];
+}
+
+/** Docker's --device HOST[:CONTAINER][:PERMISSIONS] */
+export interface DeviceMapping {
+  hostPath: string;
+  containerPath: string;
+  /** a subset of "rwm" */
+  permissions: string;
 }
 
 export interface OciDevice {

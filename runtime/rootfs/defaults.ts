@@ -30,6 +30,8 @@ export const SYSFS: DefaultMount = {
 
 export interface DeviceNode {
   path: string;
+  /** --device: the host's node, bound where mknod is not allowed (a user namespace) */
+  hostPath?: string;
   type: "c" | "b";
   major: number;
   minor: number;

@@ -61,7 +61,9 @@ export function ociFsLayout(oci: OciExtras, ctx: OciFsContext): FsLayout {
     }
     if (type === "sysfs" && (!ctx.ownNetns || ctx.userns)) {
       // the kernel refuses a new sysfs without a netns of one's own: bind the host's (runc does the same)
-      mounts.push({ source: "/sys", target: m.destination, fstype: "", flags: MS.BIND | MS.REC | (flags & ~MS.BIND), data: "", create: "dir" });
+      // without its submounts when the bundle mounts a cgroupfs over /sys/fs/cgroup (a cgroup2 mount on the host's is EBUSY)
+      const cgroupfsFollows = !ctx.userns && oci.mounts.some((c) => c.type === "cgroup" || c.type === "cgroup2");
+      mounts.push({ source: "/sys", target: m.destination, fstype: "", flags: MS.BIND | (cgroupfsFollows ? 0 : MS.REC) | (flags & ~MS.BIND), data: "", create: "dir" });
       continue;
     }
     const isBind = (flags & MS.BIND) !== 0 || type === "bind";

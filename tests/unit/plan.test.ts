@@ -43,6 +43,26 @@ describe("run plan", () => {
     expect(masked).toContain("/sys/firmware");
     expect(steps.filter((s) => s.op === "READONLY").map((s) => s.args[0])).toContain("/proc/sys");
   });
+  test("--device: a node of the host's numbers at the container path; in a user namespace the host's node is bound there", () => {
+    const dev = { path: "/dev/xdisk", hostPath: "/dev/vda", type: "b" as const, major: 253, minor: 0, mode: 0o660 };
+    const mk = buildRunPlan(input({ devices: [dev] })).filter((x) => x.op === "MKNOD").map((x) => x.args);
+    expect(mk).toContainEqual(["/dev/xdisk", "b", "253", "0", String(0o660), "0", "0"]);
+    const idMap = { uid: "0 100000 65536\n", gid: "0 100000 65536\n" };
+    const bind = buildRunPlan(input({ devices: [dev], idMap })).filter((x) => x.op === "BIND_DEV").map((x) => x.args);
+    expect(bind).toContainEqual(["/dev/vda", "/dev/xdisk"]);
+    expect(bind).toContainEqual(["/dev/null", "/dev/null"]);
+  });
+  test("--net host binds the host's /sys; without its submounts when a cgroup2 mount of the container's own follows (v2: EBUSY on the host's)", () => {
+    const namespaces = input().namespaces.map((n) => (n.kind === "net" ? { kind: "net" as const, how: "host" as const } : n));
+    const cgroupMounts = [{ target: "/sys/fs/cgroup", fstype: "cgroup2", source: "cgroup", flags: 1 | 2 | 4 | 8, data: "" }];
+    const sysBind = (over: Partial<RunInput>) => Number(buildRunPlan(input({ namespaces, ...over })).find((x) => x.op === "MOUNT" && x.args[1] === "/sys")!.args[3]);
+    const REC = 16384, BIND = 4096;
+    expect(sysBind({ cgroupMounts }) & (BIND | REC)).toBe(BIND);
+    const s = buildRunPlan(input({ namespaces, cgroupMounts })).filter((x) => x.op === "MOUNT").map((x) => x.args[1]);
+    expect(s.indexOf("/sys")).toBeLessThan(s.indexOf("/sys/fs/cgroup"));
+    // in a user namespace no cgroupfs is mounted: the host's tree comes with /sys
+    expect(sysBind({ cgroupMounts, idMap: { uid: "0 100000 65536\n", gid: "0 100000 65536\n" } }) & REC).toBe(REC);
+  });
   test("privileges are dropped in order and seccomp comes last", () => {
     const tail = o.slice(o.indexOf("CAP_BOUNDING"));
     expect(tail).toEqual(["CAP_BOUNDING", "USER", "CAPSET", "NO_NEW_PRIVS", "SECCOMP", "ENV", "ARGV", "EXEC"]);

@@ -57,6 +57,14 @@ describe("v2 driver", () => {
     expect(read(join(leaf, "pids.max"))).toBe("20");
     expect(read(join(leaf, "io.weight"))).toBe("4950");
   });
+  test("cpuset: a new v2 cgroup's empty cpuset files are left to the kernel (the root has none to copy; found in the VM)", () => {
+    const { root, hs, leaf } = v2Tree("cpuset cpu memory pids");
+    // as the kernel makes them: empty in every child, absent from the root
+    for (const d of [join(root, "ctr"), leaf]) for (const f of ["cpuset.cpus", "cpuset.mems"]) writeFileSync(join(d, f), "");
+    createCgroup("ctr/c1", { memory: 33554432 }, hs, sys);
+    expect(read(join(leaf, "cpuset.cpus"))).toBe("");
+    expect(existsSync(join(root, "ctr", "cgroup.clone_children"))).toBe(false);
+  });
   test("swap.max only when the kernel has swap accounting (the file exists)", () => {
     const without = v2Tree("memory");
     createCgroup("ctr/c1", { memory: 1 << 25 }, without.hs, sys);

@@ -131,7 +131,12 @@ describe("filesystem layout", () => {
     expect(fs.mounts.find((m) => m.target === "/sys")!.fstype).toBe("sysfs");
     expect(fs.mounts.find((m) => m.target === "/sys/fs/cgroup")!.fstype).toBe("cgroup2");
     const hostNet = ociFsLayout(spec.oci!, { ownNetns: false, userns: false, cgroupMounts: cg });
-    expect(hostNet.mounts.find((m) => m.target === "/sys")!.source).toBe("/sys");
+    const sys = hostNet.mounts.find((m) => m.target === "/sys")!;
+    expect(sys.source).toBe("/sys");
+    // the bundle's cgroup mount follows: the host's submounts stay behind (a cgroup2 mount on the host's is EBUSY)
+    expect(sys.flags & (MS.BIND | MS.REC)).toBe(MS.BIND);
+    const userns = ociFsLayout(spec.oci!, { ownNetns: false, userns: true, cgroupMounts: cg });
+    expect(userns.mounts.find((m) => m.target === "/sys")!.flags & MS.REC).toBe(MS.REC);
   });
   test("the plan uses the bundle's mounts and masks, not Docker's", () => {
     const fs = ociFsLayout(spec.oci!, { ownNetns: true, userns: false, cgroupMounts: cg });

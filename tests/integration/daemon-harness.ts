@@ -1,13 +1,15 @@
 // What the daemon tests share: a `ctr daemon` of their own on a private
 // socket and state root, a busybox image in that root, and the real docker
 // CLI pointed at it (its config in a temp dir, the host's left alone).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
 import { rootfsEntries } from "../fixtures/image.ts";
 import { CTR, ROOTFS, type TestRoot } from "./harness.ts";
 
-export const DOCKER = "/usr/local/bin/docker";
+/** Docker's own CLI (28 here; Debian's docker.io in CI): the tests fail, not skip, without one. */
+export const DOCKER = existsSync("/usr/local/bin/docker") ? "/usr/local/bin/docker" : (Bun.which("docker") ?? "");
+if (!DOCKER) throw new Error("the daemon tests drive ctr with the docker CLI: install it (apt-get install docker.io)");
 
 export interface Daemon {
   proc: Bun.Subprocess<"ignore", "ignore", "pipe">;

@@ -7,6 +7,7 @@ import { exitCodeOf } from "../runtime/lifecycle.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { loadRecord } from "../runtime/state/record.ts";
 import { liveState } from "../runtime/state/status.ts";
+import { dropStdin } from "./stdin.ts";
 
 const finalStatus = new Map<string, number>();
 const MAX_REMEMBERED = 4096;
@@ -32,6 +33,7 @@ export function watchAutoRemove(id: string, ex: Executor, log: (m: string) => vo
       const live = liveState(rec);
       if (live.status === "exited" || live.status === "dead") {
         rememberExit(id, exitCodeOf(live));
+        dropStdin(id);
         try {
           await removeContainer(id, { force: true, monitorExited: true });
         } catch (e) {

@@ -16,7 +16,9 @@ import { liveState, type Status } from "../../runtime/state/status.ts";
 import { DEFAULT_TOP, TopError, topProcesses } from "../../runtime/top.ts";
 import { specFromCreateBody } from "../../spec/docker-api.ts";
 import { SpecError } from "../../spec/errors.ts";
+import type { FileSink } from "bun";
 import { lastExit, watchAutoRemove } from "../exits.ts";
+import { dropStdin, hasStdin, keepStdin, pumpStdin } from "../stdin.ts";
 import { frame, hijack } from "../hijack.ts";
 import { apiLog } from "../log.ts";
 import { LogReader } from "../logstream.ts";
@@ -87,14 +89,18 @@ function imageName(ref: string): string {
 async function create(req: Request): Promise<Response> {
   const body = await readJson<unknown>(req);
   const { spec, warnings, consoleSize } = engine(() => specFromCreateBody(body, q(req).get("name")));
-  if (spec.interactive) {
-    throw new ApiError(400, "OpenStdin (docker run -i) is not supported by ctr daemon yet: the container's stdin cannot be reached through the API");
-  }
   // a missing image is a 404 naming it: the docker CLI pulls it then and tries again
   if (!findImage(spec.image!)) throw new ApiError(404, `No such image: ${imageName(spec.image!)}`);
   const c = await engineAsync(() =>
-    createContainer({ ...spec, pull: "never" }, { attach: false, waitForStart: true, removeArgv, ...(consoleSize && spec.tty ? { winsize: consoleSize } : {}) }),
+    createContainer({ ...spec, pull: "never" }, {
+      attach: false,
+      waitForStart: true,
+      removeArgv,
+      stdinPipe: spec.interactive,
+      ...(consoleSize && spec.tty ? { winsize: consoleSize } : {}),
+    }),
   );
+  if (spec.interactive) keepStdin(c.record.id, c.executor.proc.stdin as FileSink, (body as { StdinOnce?: unknown }).StdinOnce === true);
   if (spec.autoRemove) watchAutoRemove(c.record.id, c.executor, apiLog);
   else c.executor.close();
   return json({ Id: c.record.id, Warnings: warnings }, 201);
@@ -132,6 +138,7 @@ async function kill(req: Request, m: RegExpExecArray): Promise<Response> {
 async function remove(req: Request, m: RegExpExecArray): Promise<Response> {
   const rec = lookup(m[1]!);
   await engineAsync(() => removeContainer(rec.id, { force: queryBool(q(req), "force") }));
+  dropStdin(rec.id);
   return noContent();
 }
 
@@ -342,7 +349,10 @@ function logs(req: Request, m: RegExpExecArray): Response {
 function attach(req: Request, m: RegExpExecArray): Response {
   const rec = lookup(m[1]!);
   const p = q(req);
-  if (queryBool(p, "stdin") && rec.spec.interactive) throw new ApiError(400, "attaching stdin is not supported by ctr daemon yet");
+  const wantStdin = queryBool(p, "stdin") && rec.spec.interactive;
+  if (wantStdin && !hasStdin(rec.id)) {
+    throw new ApiError(409, `the stdin of container ${rec.name} is closed (it was attached once, or the daemon that created it has exited)`);
+  }
   const out = queryBool(p, "stdout");
   const err = queryBool(p, "stderr");
   const replay = queryBool(p, "logs");
@@ -351,10 +361,13 @@ function attach(req: Request, m: RegExpExecArray): Response {
   return hijack(async (raw) => {
     let gone = false;
     raw.onClose(() => (gone = true));
-    // the client may send stdin bytes anyway: read and drop them, so a FIN is seen
-    (async () => {
-      while ((await raw.read()) !== null) {}
-    })().catch(() => {});
+    if (wantStdin) pumpStdin(rec.id, () => raw.read()).catch(() => {});
+    else {
+      // a client may send bytes anyway: read and drop them, so its FIN is seen
+      (async () => {
+        while ((await raw.read()) !== null) {}
+      })().catch(() => {});
+    }
     const reader = new LogReader(rec.logPath, !replay);
     const send = (e: { log: string; stream: string }) => {
       if (!(e.stream === "stderr" ? err : out)) return;

@@ -81,6 +81,12 @@ describe("docker CLI against ctr daemon", () => {
     expect(docker.ok(["ps", "-aq"])).toBe("");
   });
 
+  test("run -i: the client's stdin reaches the container, its EOF too", () => {
+    const r = docker.run(["run", "--rm", "-i", "--network", "none", "busybox", "sh", "-c", "cat; echo done; exit 5"], new Blob(["hello\nworld\n"]));
+    expect([r.code, r.stdout]).toEqual([5, "hello\nworld\ndone\n"]);
+    expect(docker.ok(["run", "--rm", "-i", "--network", "none", "busybox", "wc", "-c"], new Blob(["abc"])).trim()).toBe("3");
+  });
+
   test("run -t: raw output through a pty", () => {
     expect(docker.ok(["run", "--rm", "-t", "--network", "none", "busybox", "tty"]).trim()).toMatch(/^\/dev\/pts\/\d+$/);
   });

@@ -299,9 +299,11 @@ function applyFields(spec: ContainerSpec, body: Obj, table: Record<string, Apply
 
 function networking(spec: ContainerSpec, v: Json): void {
   const eps = obj(obj(v, "NetworkingConfig").EndpointsConfig, "NetworkingConfig.EndpointsConfig");
-  for (const [net, epv] of Object.entries(eps)) {
-    const ep = obj(epv, `NetworkingConfig.EndpointsConfig.${net}`);
-    const first = net === spec.network.mode || (net === "bridge" && spec.network.mode === "bridge");
+  for (const [key, epv] of Object.entries(eps)) {
+    const ep = obj(epv, `NetworkingConfig.EndpointsConfig.${key}`);
+    // the CLI names the default network "default" when --network is not given
+    const net = key === "default" ? "bridge" : key;
+    const first = net === spec.network.mode;
     if (!first) spec.network.networks.push(parseNetworkName(net));
     for (const a of strs(ep.Aliases, "Aliases")) if (!spec.network.aliases.includes(a)) spec.network.aliases.push(a);
     const ip = obj(ep.IPAMConfig, "IPAMConfig").IPv4Address;

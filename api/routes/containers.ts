@@ -8,6 +8,7 @@ import { EngineError } from "../../runtime/errors.ts";
 import { inspectContainer } from "../../runtime/inspect.ts";
 import { exitCodeOf, killContainer, pauseContainer, stopContainer, unpauseContainer } from "../../runtime/lifecycle.ts";
 import { removeContainer } from "../../runtime/remove.ts";
+import { startAgain } from "../../runtime/restart.ts";
 import { computeStats, sample } from "../../runtime/stats.ts";
 import { NameError, NAME_RE, NoSuchContainer, resolveRef } from "../../runtime/state/names.ts";
 import { stateRoot } from "../../runtime/state/paths.ts";
@@ -110,8 +111,24 @@ async function start(_req: Request, m: RegExpExecArray): Promise<Response> {
   const rec = lookup(m[1]!);
   const st = liveState(rec).status;
   if (st === "running" || st === "paused" || st === "restarting") return new Response(null, { status: 304 });
-  if (st !== "created") throw new ApiError(409, `container ${rec.name} has run already: ctr does not start a container twice; run a new one`);
-  engine(() => releaseCreated(rec));
+  if (st === "created") engine(() => releaseCreated(rec));
+  else if (st === "exited" || st === "dead") (await engineAsync(() => startAgain(rec))).close();
+  else throw new ApiError(409, `container ${rec.name} is ${st}`);
+  return noContent();
+}
+
+/** stop (if it runs), then start again; a created container just starts */
+async function restart(req: Request, m: RegExpExecArray): Promise<Response> {
+  const rec = lookup(m[1]!);
+  const t = q(req).get("t");
+  if (t !== null && !/^-?\d+$/.test(t)) throw new ApiError(400, `invalid timeout ${JSON.stringify(t)}`);
+  const st = liveState(rec).status;
+  if (st === "created") {
+    engine(() => releaseCreated(rec));
+    return noContent();
+  }
+  if (st === "running" || st === "paused" || st === "restarting") await engineAsync(() => stopContainer(rec, t === null ? undefined : Math.max(0, Number(t))));
+  (await engineAsync(() => startAgain(rec))).close();
   return noContent();
 }
 
@@ -358,6 +375,15 @@ function attach(req: Request, m: RegExpExecArray): Response {
   const replay = queryBool(p, "logs");
   const stream = queryBool(p, "stream");
   const tty = rec.spec.tty;
+  // attached to a container that has exited (docker start -a attaches, then
+  // starts): the stream waits for the next run and follows it to its end
+  const runAtAttach = liveState(rec).init?.startedAt;
+  const following = () => {
+    const r = loadRecord(rec.id);
+    if (!r) return false;
+    const live = liveState(r);
+    return ACTIVE.includes(live.status) || live.init?.startedAt === runAtAttach;
+  };
   return hijack(async (raw) => {
     let gone = false;
     raw.onClose(() => (gone = true));
@@ -376,7 +402,7 @@ function attach(req: Request, m: RegExpExecArray): Response {
     };
     try {
       for (const e of reader.readNew()) await send(e);
-      if (stream) for await (const e of reader.follow(() => stillActive(rec.id), () => gone)) await send(e);
+      if (stream) for await (const e of reader.follow(following, () => gone)) await send(e);
     } finally {
       reader.close();
     }
@@ -494,6 +520,7 @@ export const routes: Route[] = [
   { method: "GET", path: new RegExp(`^/containers/${ID}/json$`), handle: inspect },
   { method: "POST", path: new RegExp(`^/containers/${ID}/start$`), handle: start },
   { method: "POST", path: new RegExp(`^/containers/${ID}/stop$`), handle: stop },
+  { method: "POST", path: new RegExp(`^/containers/${ID}/restart$`), handle: restart },
   { method: "POST", path: new RegExp(`^/containers/${ID}/kill$`), handle: kill },
   { method: "POST", path: new RegExp(`^/containers/${ID}/wait$`), handle: wait },
   { method: "POST", path: new RegExp(`^/containers/${ID}/pause$`), handle: pause },

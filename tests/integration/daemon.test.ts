@@ -91,6 +91,23 @@ describe("docker CLI against ctr daemon", () => {
     expect(docker.ok(["run", "--rm", "-t", "--network", "none", "busybox", "tty"]).trim()).toMatch(/^\/dev\/pts\/\d+$/);
   });
 
+  test("restart, and start of an exited container: a new run, same address, log appended", async () => {
+    docker.ok(["run", "-d", "--name", "again", "busybox", "sh", "-c", "echo run; sleep 100"]);
+    const before = docker.ok(["inspect", "-f", "{{.State.Pid}} {{.NetworkSettings.IPAddress}}", "again"]).trim().split(" ");
+    expect(before[1]).toStartWith(`10.${X}.0.`);
+    docker.ok(["restart", "-t", "1", "again"]);
+    const after = docker.ok(["inspect", "-f", "{{.State.Pid}} {{.NetworkSettings.IPAddress}} {{.State.Status}}", "again"]).trim().split(" ");
+    expect(after[0]).not.toBe(before[0]);
+    expect(after.slice(1)).toEqual([before[1]!, "running"]);
+    for (let i = 0; i < 100 && docker.ok(["logs", "again"]) !== "run\nrun\n"; i++) await Bun.sleep(20);
+    expect(docker.ok(["logs", "again"])).toBe("run\nrun\n");
+    docker.ok(["rm", "-f", "again"]);
+    expect(docker.ok(["run", "--name", "once", "--network", "none", "busybox", "echo", "one"])).toBe("one\n");
+    expect(docker.ok(["start", "-a", "once"])).toBe("one\n");
+    expect(docker.ok(["logs", "once"])).toBe("one\none\n");
+    docker.ok(["rm", "once"]);
+  });
+
   test("missing image: 404 naming it", () => {
     const r = docker.run(["create", "--pull", "never", "--network", "none", "nosuchimage:1"]);
     expect(r.code).not.toBe(0);

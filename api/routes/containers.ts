@@ -154,7 +154,9 @@ async function kill(req: Request, m: RegExpExecArray): Promise<Response> {
 
 async function remove(req: Request, m: RegExpExecArray): Promise<Response> {
   const rec = lookup(m[1]!);
-  await engineAsync(() => removeContainer(rec.id, { force: queryBool(q(req), "force") }));
+  // as Docker: a created container (its init waiting to exec) goes without force
+  const created = ["created", "creating"].includes(liveState(rec).status);
+  await engineAsync(() => removeContainer(rec.id, { force: queryBool(q(req), "force") || created }));
   dropStdin(rec.id);
   return noContent();
 }
@@ -487,7 +489,8 @@ function stats(req: Request, m: RegExpExecArray): Response | Promise<Response> {
         c.enqueue(enc.encode(`${JSON.stringify(statsJson(rec, pre, cur, preAt))}\n`));
         pre = cur;
         preAt = new Date().toISOString();
-        if (!stillActive(rec.id)) break;
+        // as dockerd: a stopped container streams zeros until it runs again; a removed one ends the stream
+        if (!loadRecord(rec.id)) break;
         await Bun.sleep(1000);
       }
       if (!cancelled) c.close();

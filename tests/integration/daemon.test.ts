@@ -174,5 +174,9 @@ describe("concurrency", () => {
     const rm = await Promise.all(mine.map((c) => api("DELETE", `/containers/${c.Id}?force=1`)));
     expect(rm.map((r) => r.status)).toEqual(Array(N).fill(204));
     expect(((await (await api("GET", "/containers/json?all=1")).json()) as unknown[]).length).toBe(0);
+    // one name asked for five times at once: one container, four conflicts
+    const same = await Promise.all(Array.from({ length: 5 }, () => api("POST", "/containers/create?name=dup", { Image: "busybox", Cmd: ["true"], HostConfig: { NetworkMode: "none" } })));
+    expect(same.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    expect((await api("DELETE", "/containers/dup")).status).toBe(204);
   }, 180000);
 });

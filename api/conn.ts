@@ -11,8 +11,14 @@ export class ConnClosed extends Error {
   }
 }
 
+/** Above this many unread bytes the socket stops reading (a client uploading faster than a route consumes). */
+const HIGH_WATER = 4 << 20;
+
 export class Conn {
-  private pending: Buffer = Buffer.alloc(0);
+  /** unread bytes, as they came; joined only when a delimiter is looked for */
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private paused = false;
   private waiter?: () => void;
   /** the peer sent FIN (or the socket closed): no more data will arrive */
   ended = false;
@@ -26,8 +32,33 @@ export class Conn {
 
   // ---- fed by the socket handlers ----
   push(data: Uint8Array): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data);
+    this.chunks.push(Buffer.from(data));
+    this.size += data.length;
+    if (this.size > HIGH_WATER && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
     this.wake();
+  }
+
+  /** All unread bytes as one buffer (cheap when there is one chunk). */
+  private get pending(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  /** Consumes the first n unread bytes. */
+  private take(n: number): Buffer {
+    const all = this.pending;
+    const out = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.size = rest.length;
+    if (this.paused && this.size < HIGH_WATER / 4) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    return out;
   }
 
   end(): void {
@@ -89,19 +120,27 @@ export class Conn {
   }
 
   get buffered(): number {
-    return this.pending.length;
+    return this.size;
   }
 
   /** Up to max bytes of whatever is there, waiting for some; null at end of stream. */
   async readSome(max = 1 << 20): Promise<Uint8Array | null> {
-    while (this.pending.length === 0) {
+    while (this.size === 0) {
       if (this.ended) return null;
       await this.waitData();
     }
-    const n = Math.min(max, this.pending.length);
-    const out = this.pending.subarray(0, n);
-    this.pending = this.pending.subarray(n);
-    return out;
+    // the first chunk as it came: no copy of what follows it
+    const first = this.chunks[0]!;
+    if (first.length <= max) {
+      this.chunks.shift();
+      this.size -= first.length;
+      if (this.paused && this.size < HIGH_WATER / 4) {
+        this.paused = false;
+        this.socket.resume();
+      }
+      return first;
+    }
+    return this.take(max);
   }
 
   /**
@@ -114,20 +153,16 @@ export class Conn {
     let started = false;
     let deadline = idleMs === undefined ? undefined : Date.now() + idleMs;
     const firstByte = () => {
-      if (started || this.pending.length === 0) return;
+      if (started || this.size === 0) return;
       started = true;
       deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     };
     firstByte();
     for (;;) {
       const i = this.pending.indexOf(delim);
-      if (i >= 0 && i + delim.length <= max) {
-        const out = this.pending.subarray(0, i + delim.length);
-        this.pending = this.pending.subarray(i + delim.length);
-        return out;
-      }
-      if (this.pending.length >= max || i >= 0) throw new TooLong();
-      if (this.ended) throw new ConnClosed(this.pending.length ? "connection closed mid-request" : "connection closed");
+      if (i >= 0 && i + delim.length <= max) return this.take(i + delim.length);
+      if (this.size >= max || i >= 0) throw new TooLong();
+      if (this.ended) throw new ConnClosed(this.size ? "connection closed mid-request" : "connection closed");
       const left = deadline === undefined ? undefined : deadline - Date.now();
       if (left !== undefined && left <= 0) throw new Timeout();
       if (!(await this.waitData(left))) throw new Timeout();
@@ -136,13 +171,11 @@ export class Conn {
   }
 
   async readExact(n: number): Promise<Buffer> {
-    while (this.pending.length < n) {
+    while (this.size < n) {
       if (this.ended) throw new ConnClosed("connection closed mid-body");
       await this.waitData();
     }
-    const out = this.pending.subarray(0, n);
-    this.pending = this.pending.subarray(n);
-    return out;
+    return this.take(n);
   }
 
   /** Resolves once the socket took every byte (backpressure for streams). */

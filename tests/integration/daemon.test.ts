@@ -133,10 +133,15 @@ describe("the daemon is not the containers' parent", () => {
     docker.ok(["run", "-d", "--network", "none", "--name", "stay", "busybox", "sleep", "100"]);
     docker.ok(["run", "-d", "--network", "none", "--name", "ends", "busybox", "sh", "-c", "sleep 1; echo bye; exit 7"]);
     const pid = Number(docker.ok(["inspect", "-f", "{{.State.Pid}}", "stay"]).trim());
+    const monitor = ppid(pid);
+    const old = daemon.proc.pid;
     daemon.proc.kill("SIGKILL");
     await daemon.proc.exited;
     await Bun.sleep(1500);
     expect(alive(pid)).toBe(true);
+    // the monitor, in a session of its own, was handed to init (or a subreaper): still the init's parent
+    expect(ppid(pid)).toBe(monitor);
+    expect(ppid(monitor)).not.toBe(old);
     // the socket file is left behind, as after a crash: the new daemon replaces it
     daemon = startDaemon(t.root, ["-H", `unix://${SOCK}`], ENV);
     await waitPing(SOCK, daemon);

@@ -9,6 +9,7 @@ import { inspectContainer } from "../../runtime/inspect.ts";
 import { exitCodeOf, killContainer, pauseContainer, stopContainer, unpauseContainer } from "../../runtime/lifecycle.ts";
 import { removeContainer } from "../../runtime/remove.ts";
 import { startAgain } from "../../runtime/restart.ts";
+import { resizeTty } from "../../runtime/tty.ts";
 import { computeStats, sample } from "../../runtime/stats.ts";
 import { NameError, NAME_RE, NoSuchContainer, resolveRef } from "../../runtime/state/names.ts";
 import { stateRoot } from "../../runtime/state/paths.ts";
@@ -61,6 +62,7 @@ function toApi(e: unknown): unknown {
   if (e instanceof ApiError) return e;
   if (e instanceof NameError) return new ApiError(/already in use/.test(e.message) ? 409 : 400, e.message);
   if (e instanceof SpecError) return new ApiError(400, e.message);
+  if (e instanceof EngineError && /invalid terminal size|no terminal/.test(e.message)) return new ApiError(400, e.message);
   if (e instanceof EngineError && /not running|is paused|already paused|not paused|cannot remove|You cannot remove|created state|already in use|same name/.test(e.message)) return new ApiError(409, e.message);
   return e;
 }
@@ -511,11 +513,16 @@ async function rename(req: Request, m: RegExpExecArray): Promise<Response> {
   return noContent();
 }
 
-/** The TTY size travels with attach and exec; the monitor keeps the size it started with. */
-const resize = (_req: Request, m: RegExpExecArray) => {
-  lookup(m[1]!);
+/** ?h=ROWS&w=COLS: the container's pty takes the client's terminal size (the CLI sends it at attach and on SIGWINCH). */
+function resize(req: Request, m: RegExpExecArray): Response {
+  const rec = lookup(m[1]!);
+  const live = liveState(rec);
+  if (live.status !== "running" && live.status !== "paused") throw new ApiError(409, `Container ${rec.id} is not running`);
+  if (!rec.spec.tty) return new Response(null, { status: 200 }); // no terminal: nothing to size, as dockerd
+  const p = q(req);
+  engine(() => resizeTty(live.pid, Number(p.get("h")), Number(p.get("w"))));
   return new Response(null, { status: 200 });
-};
+}
 
 export const routes: Route[] = [
   { method: "GET", path: /^\/containers\/json$/, handle: list },

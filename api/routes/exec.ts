@@ -6,6 +6,7 @@
 import { EngineError } from "../../runtime/errors.ts";
 import { execInContainer } from "../../runtime/exec.ts";
 import { loadRecord } from "../../runtime/state/record.ts";
+import { resizeTty } from "../../runtime/tty.ts";
 import { newId } from "../../runtime/state/names.ts";
 import { frame, hijack, type RawStream } from "../hijack.ts";
 import { apiLog } from "../log.ts";
@@ -167,9 +168,18 @@ function inspect(_req: Request, m: RegExpExecArray): Response {
   });
 }
 
-/** The pty keeps the size the exec started with (ConsoleSize). */
-function resize(_req: Request, m: RegExpExecArray): Response {
-  find(m[1]!);
+/** ?h=ROWS&w=COLS for a running exec with a TTY. */
+function resize(req: Request, m: RegExpExecArray): Response {
+  const e = find(m[1]!);
+  if (!e.running || !e.pid) throw new ApiError(409, `exec ${e.id} is not running`);
+  const p = new URL(req.url).searchParams;
+  try {
+    resizeTty(e.pid, Number(p.get("h")), Number(p.get("w")));
+  } catch (err) {
+    // gone in between, or no terminal: nothing to resize
+    if (err instanceof EngineError) throw new ApiError(/invalid/.test(err.message) ? 400 : 409, err.message);
+    throw err;
+  }
   return new Response(null, { status: 200 });
 }
 

@@ -87,8 +87,14 @@ describe("docker CLI against ctr daemon", () => {
     expect(docker.ok(["run", "--rm", "-i", "--network", "none", "busybox", "wc", "-c"], new Blob(["abc"])).trim()).toBe("3");
   });
 
-  test("run -t: raw output through a pty", () => {
+  test("run -t: raw output through a pty; resize sets its size", async () => {
     expect(docker.ok(["run", "--rm", "-t", "--network", "none", "busybox", "tty"]).trim()).toMatch(/^\/dev\/pts\/\d+$/);
+    docker.ok(["run", "-d", "-t", "--network", "none", "--name", "tt", "busybox", "sleep", "100"]);
+    const r = await fetch("http://ctr/v1.45/containers/tt/resize?h=33&w=77", { unix: SOCK, method: "POST" });
+    expect(r.status).toBe(200);
+    expect(docker.ok(["exec", "tt", "sh", "-c", "stty size < /proc/1/fd/0"]).trim()).toBe("33 77");
+    expect((await fetch("http://ctr/v1.45/containers/tt/resize?h=0&w=77", { unix: SOCK, method: "POST" })).status).toBe(400);
+    docker.ok(["rm", "-f", "tt"]);
   });
 
   test("restart, and start of an exited container: a new run, same address, log appended", async () => {

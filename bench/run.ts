@@ -9,6 +9,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { detectMode } from "../cgroup/mode.ts";
 import { buildRootfs } from "../tests/fixtures/rootfs.ts";
+import { api } from "./api.ts";
 import { burstBench } from "./burst.ts";
 import { checkpoint } from "./checkpoint.ts";
 import { density } from "./density.ts";
@@ -25,7 +26,7 @@ const hadLibpod = libpodCgroupsExist();
 // podman runs its containers with runc here, whose default root appears by itself
 const tidyRoots = removeNewEmptyDirs(["/run/runc"]);
 
-const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images, checkpoint };
+const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images, checkpoint, api };
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -46,6 +46,7 @@ export const VERBS: Record<string, VerbEntry> = {
   import: { summary: "Import a rootfs tarball as an image", load: () => import("./image.ts").then((m) => ({ default: m.alias("import") })), errorCode: 1 },
   oci: { summary: "runc's OCI runtime commands (create, start, state, kill, delete...) for containerd and Podman", load: () => import("./oci.ts"), errorCode: 1 },
   debug: { summary: "Show what ctr would do (debug plan ...)", load: () => import("./debug.ts"), errorCode: 125 },
+  daemon: { summary: "Serve the Docker Engine API on a unix socket or TCP", load: () => import("./daemon.ts"), errorCode: 1 },
   version: { summary: "Show the version and the kernel features detected", load: () => import("./version.ts"), errorCode: 1 },
   check: { summary: "Check kernel features, cgroups and a real container with limits and network", load: () => import("./check.ts"), errorCode: 1 },
 };

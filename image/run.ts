@@ -6,7 +6,7 @@ import type { ContainerSpec } from "../spec/types.ts";
 import type { ImageConfig } from "./manifest.ts";
 import { mountOverlay } from "./overlay.ts";
 import { canonical, familiar, parseReference } from "./reference.ts";
-import { findImage, gcLock, ImageError, loadConfig, loadManifest, unpackLayers } from "./store.ts";
+import { findImage, gcLockAsync, ImageError, loadConfig, loadManifest, unpackLayers } from "./store.ts";
 
 export interface ImageRootfs {
   /** the spec with the image's config under it */
@@ -44,7 +44,7 @@ export function applyImageConfig(spec: ContainerSpec, config: ImageConfig): Cont
  * under the container's directory.
  */
 export async function imageRootfs(spec: ContainerSpec, containerDir: string): Promise<ImageRootfs> {
-  const lock = gcLock("shared");
+  const lock = await gcLockAsync("shared");
   try {
     return { ...(await findAndMount(spec, containerDir)), release: lock.release };
   } catch (e) {

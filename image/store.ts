@@ -242,8 +242,51 @@ export function gcLock(mode: "shared" | "exclusive"): { release(): void } {
   };
 }
 
+// flock excludes open files, not callers in one process: in the daemon a
+// pull (shared, held across awaits) and an rmi (exclusive) are two requests
+// of one process, and a blocking flock would stop its event loop for good.
+// So callers first pass an in-process gate with the same rule, then flock.
+let sharedHere = 0;
+let exclusiveHere = false;
+let waiting: (() => void)[] = [];
+
+async function enterGate(mode: "shared" | "exclusive"): Promise<void> {
+  while (mode === "shared" ? exclusiveHere : exclusiveHere || sharedHere > 0) await new Promise<void>((r) => waiting.push(r));
+  if (mode === "shared") sharedHere++;
+  else exclusiveHere = true;
+}
+
+function leaveGate(mode: "shared" | "exclusive"): void {
+  if (mode === "shared") sharedHere--;
+  else exclusiveHere = false;
+  const w = waiting;
+  waiting = [];
+  for (const f of w) f();
+}
+
+/** gcLock for async callers: safe when several run in one process (the daemon). */
+export async function gcLockAsync(mode: "shared" | "exclusive"): Promise<{ release(): void }> {
+  await enterGate(mode);
+  let l: { release(): void };
+  try {
+    l = gcLock(mode);
+  } catch (e) {
+    leaveGate(mode);
+    throw e;
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      l.release();
+      leaveGate(mode);
+    },
+  };
+}
+
 export async function withGcLock<T>(mode: "shared" | "exclusive", fn: () => T | Promise<T>): Promise<T> {
-  const l = gcLock(mode);
+  const l = await gcLockAsync(mode);
   try {
     return await fn();
   } finally {

@@ -43,6 +43,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** OCI --preserve-fds N: the CLI's fds 3..3+N-1 are the init's too */
   preserveFds?: number;
+  /** the daemon: the container's stdin (-i) is a pipe from the caller (executor.proc.stdin); its output goes to the log only */
+  stdinPipe?: boolean;
 }
 
 export interface Created {
@@ -200,7 +202,7 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
     seccomp,
     cgroupProcs: procsFiles(record.cgroup),
     namespaces,
-    attach: { stdin: opts.attach && spec.interactive, stdout: opts.attach, stderr: opts.attach },
+    attach: { stdin: (opts.attach || !!opts.stdinPipe) && spec.interactive, stdout: opts.attach, stderr: opts.attach },
     execFifo: opts.waitForStart ? join(dir, "exec.fifo") : undefined,
     onExit: spec.autoRemove && opts.removeArgv ? opts.removeArgv(id) : undefined,
     winsize: opts.winsize,
@@ -298,7 +300,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     }
     const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
-    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds });
+    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive });
     trace("executor spawned");
     record.monitorPid = executor.monitorPid;
     record.monitorStart = procStartTime(executor.monitorPid);

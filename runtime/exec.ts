@@ -27,6 +27,8 @@ export interface ExecOptions {
   /** OCI exec --tty --console-socket: the pty master goes to this unix socket */
   consoleSocket?: string;
   winsize?: { rows: number; cols: number };
+  /** the process's stdio as pipes to the caller (executor.proc.stdin/stdout/stderr): the daemon's exec */
+  pipes?: boolean;
 }
 
 /** The namespaces the container has of its own (those differing from the host's). */
@@ -68,7 +70,7 @@ export async function execInContainer(rec: ContainerRecord, o: ExecOptions): Pro
     stdio: o.detach && o.keepStdio ? "inherit" : undefined,
     consoleSocket: o.consoleSocket,
   });
-  const executor = await spawnExecutor(steps, { inheritStdio: !o.detach || !!o.keepStdio });
+  const executor = await spawnExecutor(steps, { inheritStdio: !o.detach || !!o.keepStdio, pipeStdio: o.pipes && !o.detach });
   const r = executor.next();
   if (!r || r.kind === "exit") throw new EngineError("exec: the executor exited before the process started");
   if (r.kind === "error") {

@@ -98,12 +98,16 @@ export interface SpawnOptions {
   inheritStdio: boolean;
   /** the CLI's fds handed on as the executor's 5.. (OCI --preserve-fds) */
   extraFds?: number[];
+  /** pipes to the caller instead (the daemon relays an exec's stdio over the API) */
+  pipeStdio?: boolean;
+  /** only stdin is a pipe from the caller (the daemon's -i container) */
+  stdinPipe?: boolean;
 }
 
 export async function spawnExecutor(steps: Step[], opts: SpawnOptions): Promise<Executor> {
-  const io = opts.inheritStdio ? "inherit" : "ignore";
+  const io = opts.pipeStdio ? "pipe" : opts.inheritStdio ? "inherit" : "ignore";
   const proc = Bun.spawn([await executorPath()], {
-    stdio: [io, io, io, "pipe", "pipe", ...(opts.extraFds ?? [])],
+    stdio: [opts.stdinPipe ? "pipe" : io, io, io, "pipe", "pipe", ...(opts.extraFds ?? [])],
     env: {},
   });
   const planFd = proc.stdio[3] as unknown as number;

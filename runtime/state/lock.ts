@@ -1,5 +1,11 @@
 // Per-container and per-namespace locks (flock): every mutation of a
 // container holds its lock; released when the process exits, even by kill -9.
+//
+// flock excludes open files, not processes: in a long-lived process (the
+// daemon) two requests on one container open the lock file twice, and the
+// second flock would block the whole event loop while the first holder
+// awaits. So withLock first queues on an in-process promise chain per path,
+// and only then takes the flock that excludes other processes.
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { flock, LOCK_EX, LOCK_UN } from "../sys/libc.ts";
@@ -20,11 +26,23 @@ export function lockFile(path: string): Lock {
   };
 }
 
+const queues = new Map<string, Promise<void>>();
+
 export async function withLock<T>(path: string, fn: () => T | Promise<T>): Promise<T> {
-  const l = lockFile(path);
+  const before = queues.get(path);
+  let done!: () => void;
+  const mine = new Promise<void>((r) => (done = r));
+  queues.set(path, mine);
+  if (before) await before;
   try {
-    return await fn();
+    const l = lockFile(path);
+    try {
+      return await fn();
+    } finally {
+      l.release();
+    }
   } finally {
-    l.release();
+    done();
+    if (queues.get(path) === mine) queues.delete(path);
   }
 }

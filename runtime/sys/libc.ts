@@ -32,6 +32,7 @@ function open() {
     unshare: { args: [FFIType.i32], returns: FFIType.i32 },
     setns: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
   });
 }
 function libc() {
@@ -132,6 +133,14 @@ export function llistxattr(path: string): string[] {
 export function exitNow(code: number): never {
   libc()._exit(code);
   throw new Error("unreachable");
+}
+
+const TIOCSWINSZ = 0x5414;
+
+/** Sets a terminal's size (either side of a pty); the kernel sends SIGWINCH to its foreground group. */
+export function setWinsize(fd: number, rows: number, cols: number, what?: string): void {
+  const ws = new Uint16Array([rows, cols, 0, 0]);
+  check(libc().ioctl(fd, TIOCSWINSZ, ptr(ws)), "ioctl(TIOCSWINSZ)", what);
 }
 
 // --- sockets (netlink) and network namespaces: used by net/ ---

@@ -1,0 +1,7 @@
+// Every route of the API, area by area (api/route.ts is the contract).
+import type { Route } from "../route.ts";
+import { routes as containers } from "./containers.ts";
+import { routes as exec } from "./exec.ts";
+import { routes as system } from "./system.ts";
+
+export const ROUTES: Route[] = [...system, ...containers, ...exec];

@@ -24,6 +24,7 @@ import { mkfifo } from "./sys/libc.ts";
 import { trace } from "./trace.ts";
 import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
+import { containerEvent, dieEventPrefix, eventsPath } from "./state/events.ts";
 import { procStartTime } from "./state/proc.ts";
 import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -242,6 +243,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   trace("decided");
   // the record first: whatever happens after (even kill -9), rm -f finds it
   saveRecord(record);
+  containerEvent(record, "create");
   releaseImage();
   try {
     claimName(record.name, id);
@@ -269,6 +271,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       mkfifo(input.execFifo, 0o622);
       chmodSync(input.execFifo, 0o622); // past the umask
     }
+    input.events = { path: eventsPath(), head: dieEventPrefix(record) };
     const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds });
@@ -283,6 +286,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       await executor.proc.exited;
       throw stepError(steps, r.step, r.errno);
     }
+    if (!opts.waitForStart) containerEvent(record, "start");
     return { record, executor, pid: r.pid };
   } catch (e) {
     await removeContainer(id, { force: true, quiet: true });
@@ -297,4 +301,5 @@ export function releaseCreated(rec: ContainerRecord): void {
   readFileSync(fifo);
   rmSync(fifo, { force: true });
   saveRecord({ ...rec, started: true });
+  containerEvent(rec, "start");
 }

@@ -10,6 +10,7 @@ import { withLock } from "./state/lock.ts";
 import { containerDir, containerLock } from "./state/paths.ts";
 import { type ContainerRecord, loadRecord } from "./state/record.ts";
 import { type LiveState, liveState } from "./state/status.ts";
+import { containerEvent } from "./state/events.ts";
 
 export function findContainer(ref: string): ContainerRecord {
   const id = resolveRef(ref);
@@ -24,6 +25,7 @@ export function killContainer(rec: ContainerRecord, sig = "SIGKILL"): void {
     throw new EngineError(`Cannot kill container: ${rec.id}: Container ${rec.id} is not running`, 1);
   const n = signalNumber(sig);
   signal(live.pid, n);
+  containerEvent(rec, "kill", { signal: String(n) });
   // as Docker: SIGKILL or the stop signal ends a paused container, so it is
   // thawed to receive it; any other signal waits, queued, for `unpause`
   if (live.status === "paused" && (n === 9 || n === signalNumber(rec.spec.stopSignal))) thawCgroup(rec.cgroup);
@@ -37,6 +39,7 @@ export async function pauseContainer(rec: ContainerRecord): Promise<void> {
     if (st !== "running") throw new EngineError(`Container ${rec.id} is not running`, 1);
     freezeCgroup(rec.cgroup);
   });
+  containerEvent(rec, "pause");
 }
 
 export async function unpauseContainer(rec: ContainerRecord): Promise<void> {
@@ -44,6 +47,7 @@ export async function unpauseContainer(rec: ContainerRecord): Promise<void> {
     if (liveState(rec).status !== "paused") throw new EngineError(`Container ${rec.id} is not paused`, 1);
     thawCgroup(rec.cgroup);
   });
+  containerEvent(rec, "unpause");
 }
 
 /** SIGTERM (or the stop signal), then SIGKILL after the timeout; no restart afterwards. */
@@ -57,6 +61,7 @@ export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): 
       signal(rec.monitorPid, "SIGTERM");
       await waitExited(rec, 10000);
     }
+    containerEvent(rec, "stop");
     return;
   }
   const t = timeoutSec ?? rec.spec.stopTimeout;
@@ -65,6 +70,7 @@ export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): 
   if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) signal(live.pid, "SIGKILL");
   await waitGone(live.pid, live.init?.starttime, 10000);
   await waitExited(rec, 10000);
+  containerEvent(rec, "stop");
 }
 
 /** Waits until the monitor has recorded the exit (or is gone). */

@@ -64,6 +64,24 @@ static int state_exists(const char *name) {
   return state_dir && access(path, F_OK) == 0;
 }
 
+/* The `die` event: TS wrote the line's head (type, id, name, image, labels);
+ * the monitor adds what only it knows and appends the line in one O_APPEND
+ * write, which no other writer of the journal can split. */
+static void journal_die(int code, long duration) {
+  const struct op *o = plan_find(&plan, OP_EVENTS);
+  if (!o || o->argc < 2) return;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char line[4096];
+  int n = snprintf(line, sizeof line, "%s\"execDuration\":\"%ld\",\"exitCode\":\"%d\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld%09ld}\n",
+                   o->argv[1], duration, code, (long long)ts.tv_sec, (long long)ts.tv_sec, ts.tv_nsec);
+  if (n <= 0 || n >= (int)sizeof line) return;
+  int fd = open(o->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return;
+  if (write(fd, line, (size_t)n) < 0) {}
+  close(fd);
+}
+
 /* The kernel's count of OOM kills in the container's memory cgroup ("oom_kill N"
  * in memory.oom_control or memory.events), or -1 when there is none to read.
  * The kernel counts a kill before it sends SIGKILL, so at our waitpid the
@@ -478,6 +496,7 @@ int main(void) {
     snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d,\"oomKilled\":%s}\n", code,
              WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts, restarts, oom ? "true" : "false");
     if (!exec_mode) state_write("exit.json", js);
+    if (!exec_mode) journal_die(code, time(NULL) - began);
     report("exit %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     if (exec_mode || !should_restart(code, restarts)) {
       /* --rm: become `ctr rm` ourselves, so removal happens even when no CLI is

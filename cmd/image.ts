@@ -2,7 +2,9 @@
 // top-level spellings (images, rmi, tag, load, save, import) through `alias`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
-import { collectGarbage, findImage, getBlob, ImageError, type ImageRecord, loadConfig, loadManifest, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
+import { collectGarbage, findImage, ImageError, type ImageRecord, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
+import { imageInspect } from "../image/view.ts";
+import { findOrFail as find, removeImage, shortId, tagImage } from "../image/names.ts";
 import { familiar, splitRepoTag } from "../image/reference.ts";
 import { listIds, loadRecord } from "../runtime/state/record.ts";
 import { last, parseNamed, type Verb, out, usage, write } from "./_shared.ts";
@@ -28,8 +30,6 @@ Example:
 
 const parse = (args: string[], values: string[], bools: string[]) => parseNamed(args, values, bools, HELP);
 
-const shortId = (id: string) => id.slice(7, 19);
-
 function human(n: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let i = 0;
@@ -38,71 +38,6 @@ function human(n: number): string {
     i++;
   }
   return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)}${units[i]}`;
-}
-
-/** Containers (any state) made from this image id. */
-function usersOf(id: string): string[] {
-  return listIds().filter((c) => loadRecord(c)?.image?.id === id);
-}
-
-function find(ref: string): ImageRecord {
-  const rec = findImage(ref);
-  if (!rec) throw new ImageError(`No such image: ${ref}`, 1);
-  return rec;
-}
-
-/** Removes one name or a whole image; what Docker prints, line by line. No image is taken into use meanwhile. */
-function removeOne(ref: string, force: boolean): Promise<string[]> {
-  return withGcLock("exclusive", () => removeLocked(ref, force));
-}
-
-async function removeLocked(ref: string, force: boolean): Promise<string[]> {
-  const rec = find(ref);
-  const lines: string[] = [];
-  let byName: string | undefined;
-  try {
-    const n = fullName(ref);
-    if (readIndex().tags[n] === rec.id) byName = n;
-  } catch {}
-  const tags = tagsOf(rec.id);
-  // one of several names: only that name goes
-  if (byName && tags.length > 1) {
-    await updateIndex((ix) => delete ix.tags[byName]);
-    return [`Untagged: ${familiar(byName)}`];
-  }
-  if (!byName && tags.length > 1 && !force) throw new ImageError(`conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is referenced in multiple repositories`, 1);
-  const users = usersOf(rec.id);
-  if (users.length) throw new ImageError(`conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]!.slice(0, 12)} is using its referenced image ${shortId(rec.id)}`, 1);
-  await updateIndex((ix) => {
-    for (const t of tagsOf(rec.id, ix)) {
-      delete ix.tags[t];
-      lines.push(`Untagged: ${familiar(t)}`);
-    }
-    delete ix.images[rec.id];
-    lines.push(`Deleted: ${rec.id}`);
-    collectGarbage(ix);
-  });
-  return lines;
-}
-
-function inspectView(rec: ImageRecord) {
-  const c = loadConfig(rec);
-  const m = loadManifest(rec.manifest);
-  const tags = tagsOf(rec.id);
-  return {
-    Id: rec.id,
-    RepoTags: tags.map(familiar),
-    RepoDigests: (rec.repoDigests ?? []).map(familiar),
-    Created: c.created ?? rec.created,
-    Author: c.author ?? "",
-    Config: { ...c.config, Env: c.config?.Env ?? [], Cmd: c.config?.Cmd ?? null, Entrypoint: c.config?.Entrypoint ?? null, WorkingDir: c.config?.WorkingDir ?? "", User: c.config?.User ?? "", Labels: c.config?.Labels ?? null },
-    Architecture: c.architecture,
-    Os: c.os,
-    Size: rec.size,
-    RootFS: { Type: "layers", Layers: c.rootfs.diff_ids },
-    Metadata: { LastTagTime: rec.added },
-    Descriptor: { mediaType: m.mediaType, digest: rec.manifest, size: getBlob(rec.manifest).length },
-  };
 }
 
 const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
@@ -137,7 +72,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     let failed = 0;
     for (const ref of pos) {
       try {
-        views.push(inspectView(find(ref)));
+        views.push(imageInspect(find(ref)));
       } catch (e) {
         write(2, `Error: ${(e as Error).message}\n`);
         failed++;
@@ -194,7 +129,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     let failed = 0;
     for (const ref of pos) {
       try {
-        for (const l of await removeOne(ref, b.has("-f") || b.has("--force"))) out(l);
+        for (const r of await removeImage(ref, b.has("-f") || b.has("--force"))) out(r.Untagged ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
       } catch (e) {
         write(2, `Error response from daemon: ${(e as Error).message}\n`);
         failed++;
@@ -206,9 +141,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
   async tag(args) {
     const { pos } = parse(args, [], []);
     if (pos.length !== 2) usage(`"tag" requires exactly 2 arguments: SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`);
-    const rec = find(pos[0]!);
-    const name = fullName(pos[1]!);
-    await updateIndex((ix) => (ix.tags[name] = rec.id));
+    await tagImage(pos[0]!, pos[1]!);
   },
 
   async prune(args) {

@@ -1,6 +1,7 @@
 // ctr pull NAME[:TAG|@DIGEST]: from any registry v2 server, as docker pull.
 import { familiar } from "../image/reference.ts";
 import { type Verb, out, parseSimple, usage } from "./_shared.ts";
+import { progressPrinter } from "./_progress.ts";
 
 const HELP = `Usage:  ctr pull [OPTIONS] NAME[:TAG|@DIGEST]
 
@@ -31,7 +32,7 @@ const pull: Verb = async (args) => {
   const r = await pullImage(ref, {
     platform,
     insecure: typeof opts["insecure-registry"] === "string" ? [opts["insecure-registry"]] : undefined,
-    progress: opts.quiet ? undefined : out,
+    progress: opts.quiet ? undefined : progressPrinter(process.stdout.isTTY === true),
   });
   const shown = r.name ? familiar(r.name) : ref;
   if (!opts.quiet) out(`Status: ${r.downloaded ? "Downloaded newer image" : "Image is up to date"} for ${shown}`);

@@ -2,9 +2,9 @@
 // subcommands each a few lines over net/.
 import { netContext } from "../net/container.ts";
 import { connectContainer, disconnectContainer } from "../net/container.ts";
-import { loadNetConfig } from "../net/config.ts";
 import { createNetwork, inspectNetwork, removeNetwork } from "../net/networks.ts";
-import { listNetworks, loadNetwork } from "../net/store.ts";
+import { loadNetwork } from "../net/store.ts";
+import { networkViews } from "../net/view.ts";
 import { findContainer } from "../runtime/lifecycle.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { out, parseNamed, usage, type Verb, write } from "./_shared.ts";
@@ -46,15 +46,8 @@ const SUB: Record<string, (args: string[]) => number | void> = {
   },
   ls(args) {
     const { b } = parse(args, [], ["-q", "--quiet", "--no-trunc"]);
-    const nets = listNetworks(stateRoot()).filter((n) => !n.builtin);
-    const bridge = loadNetwork(stateRoot(), "bridge");
     const id = (s: string) => (b.has("--no-trunc") ? s : s.slice(0, 12));
-    const rows = [
-      [id(bridge?.id ?? new Bun.CryptoHasher("sha256").update(loadNetConfig().bridge).digest("hex")), "bridge", "bridge", "local"],
-      [id(new Bun.CryptoHasher("sha256").update("host").digest("hex")), "host", "host", "local"],
-      [id(new Bun.CryptoHasher("sha256").update("none").digest("hex")), "none", "null", "local"],
-      ...nets.map((n) => [id(n.id), n.name, n.driver, "local"]),
-    ].sort((x, y) => x[1]!.localeCompare(y[1]!));
+    const rows = networkViews(stateRoot()).map((n) => [id(n.Id), n.Name, n.Driver, n.Scope]);
     if (b.has("-q") || b.has("--quiet")) return out(rows.map((r) => r[0]).join("\n"));
     out(table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], rows as string[][]));
   },

@@ -16,6 +16,7 @@ import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
+import { emitEvent } from "../runtime/state/events.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -200,6 +201,7 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
       inside.close();
     }
     refreshHosts(ctx.root, [net]);
+    emitEvent("network", "connect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
     return e;
   });
 }
@@ -214,6 +216,7 @@ export function disconnectContainer(ctx: NetContext, id: string, network: string
     delete net.endpoints[id];
     saveNetwork(ctx.root, net);
     refreshHosts(ctx.root, [net]);
+    emitEvent("network", "disconnect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
   });
 }
 

@@ -54,7 +54,6 @@ describe("docker pull through the API", () => {
     expect(out).toContain(`Status: Downloaded newer image for ${repo}:latest\n`);
     expect(ok(["images", "--format", "{{.Repository}}:{{.Tag}}"])).toContain(`${repo}:latest\n`);
     // pulled by the API, seen by the CLI: one store
-    expect(ctr(["images", "--format", "x"]).code).toBe(0);
     expect(ctr(["image", "inspect", "-f", "{{.Id}}", repo]).stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
@@ -176,7 +175,7 @@ describe("images, inspect, tag, rmi", () => {
 
   test("tag adds a name (201); rmi of one of several names only untags it", async () => {
     ok(["tag", repo, "mine/app:2"]);
-    expect(ctr(["images", "--format", "x"]).code).toBe(0);
+    expect(ctr(["images", "mine/app"]).stdout).toContain("mine/app     2");
     expect(ok(["images", "--format", "{{.Repository}}:{{.Tag}}", "mine/app"])).toBe("mine/app:2\n");
     const res = await apiFetch(api.sock, `/images/${repo}/tag?repo=mine/app&tag=3`, { method: "POST" });
     expect(res.status).toBe(201);

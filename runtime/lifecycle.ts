@@ -66,8 +66,12 @@ export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): 
   }
   const t = timeoutSec ?? rec.spec.stopTimeout;
   signal(live.pid, signalNumber(rec.spec.stopSignal));
+  containerEvent(rec, "kill", { signal: String(signalNumber(rec.spec.stopSignal)) });
   if (live.status === "paused") thawCgroup(rec.cgroup);
-  if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) signal(live.pid, "SIGKILL");
+  if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) {
+    signal(live.pid, "SIGKILL");
+    containerEvent(rec, "kill", { signal: "9" });
+  }
   await waitGone(live.pid, live.init?.starttime, 10000);
   await waitExited(rec, 10000);
   containerEvent(rec, "stop");

@@ -22,7 +22,7 @@ let api: ApiServer;
 let docker: DockerCli;
 
 beforeAll(async () => {
-  api = await startApiServer(root, join(root, "api.sock"), ["networks"], env);
+  api = await startApiServer(root, join(root, "api.sock"), ["networks", "events"], env);
   docker = dockerCli(api.sock);
 });
 afterAll(async () => {
@@ -81,6 +81,7 @@ describe("docker network through the API", () => {
 
   test("connect and disconnect a container made by the ctr CLI; rm refused while it is on", async () => {
     const c = uniqueName("c");
+    const since = (Date.now() / 1000).toFixed(9);
     const run = ctr(["run", "-d", "--name", c, ROOTFS, "sleep", "100"]);
     expect(run.stderr).toBe("");
     const cid = run.stdout.trim();
@@ -101,6 +102,9 @@ describe("docker network through the API", () => {
     expect((await post(`/networks/${net}/connect`, { Container: "nosuchcontainer" })).status).toBe(404);
     expect((await post(`/networks/${net}/connect`, {})).status).toBe(400);
     expect((await post("/networks/nosuchnet/connect", { Container: c })).status).toBe(404);
+    // journalled, as docker events shows them
+    const ev = ok(["events", "--since", since, "--until", (Date.now() / 1000).toFixed(9), "--filter", "type=network", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}"]);
+    expect(ev).toBe(`connect ${net} ${cid}\ndisconnect ${net} ${cid}\n`);
   });
 
   test("rm: the network and its bridge go; predefined ones are refused (403), missing ones are 404", async () => {

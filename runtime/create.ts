@@ -24,7 +24,7 @@ import { mkfifo } from "./sys/libc.ts";
 import { trace } from "./trace.ts";
 import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
-import { containerEvent, dieEventPrefix, eventsPath } from "./state/events.ts";
+import { containerEvent, eventsPath, monitorActor } from "./state/events.ts";
 import { procStartTime } from "./state/proc.ts";
 import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -271,7 +271,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       mkfifo(input.execFifo, 0o622);
       chmodSync(input.execFifo, 0o622); // past the umask
     }
-    input.events = { path: eventsPath(), head: dieEventPrefix(record) };
+    input.events = { path: eventsPath(), actor: monitorActor(record) };
     const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds });
@@ -286,7 +286,6 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       await executor.proc.exited;
       throw stepError(steps, r.step, r.errno);
     }
-    if (!opts.waitForStart) containerEvent(record, "start");
     return { record, executor, pid: r.pid };
   } catch (e) {
     await removeContainer(id, { force: true, quiet: true });
@@ -298,8 +297,9 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
 export function releaseCreated(rec: ContainerRecord): void {
   const fifo = join(containerDir(rec.id), "exec.fifo");
   if (!existsSync(fifo)) throw new EngineError(`container ${rec.name} is not in the created state`, 1);
+  // journalled before the init is let go: it cannot die before its start is written
+  containerEvent(rec, "start");
   readFileSync(fifo);
   rmSync(fifo, { force: true });
   saveRecord({ ...rec, started: true });
-  containerEvent(rec, "start");
 }

@@ -24,8 +24,9 @@ export function killContainer(rec: ContainerRecord, sig = "SIGKILL"): void {
   if (live.status !== "running" && live.status !== "paused" && live.status !== "created")
     throw new EngineError(`Cannot kill container: ${rec.id}: Container ${rec.id} is not running`, 1);
   const n = signalNumber(sig);
-  signal(live.pid, n);
+  // journalled first: the monitor's `die` may follow at once
   containerEvent(rec, "kill", { signal: String(n) });
+  signal(live.pid, n);
   // as Docker: SIGKILL or the stop signal ends a paused container, so it is
   // thawed to receive it; any other signal waits, queued, for `unpause`
   if (live.status === "paused" && (n === 9 || n === signalNumber(rec.spec.stopSignal))) thawCgroup(rec.cgroup);
@@ -65,12 +66,12 @@ export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): 
     return;
   }
   const t = timeoutSec ?? rec.spec.stopTimeout;
-  signal(live.pid, signalNumber(rec.spec.stopSignal));
   containerEvent(rec, "kill", { signal: String(signalNumber(rec.spec.stopSignal)) });
+  signal(live.pid, signalNumber(rec.spec.stopSignal));
   if (live.status === "paused") thawCgroup(rec.cgroup);
   if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) {
-    signal(live.pid, "SIGKILL");
     containerEvent(rec, "kill", { signal: "9" });
+    signal(live.pid, "SIGKILL");
   }
   await waitGone(live.pid, live.init?.starttime, 10000);
   await waitExited(rec, 10000);

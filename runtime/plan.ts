@@ -32,8 +32,8 @@ export interface RunInput {
   onExit?: string[];
   /** the memory cgroup's file with "oom_kill N": the monitor records in exit.json whether it grew */
   oomCounter?: string;
-  /** the event journal and the head of the `die` line the monitor appends at each exit (runtime/state/events.ts) */
-  events?: { path: string; head: string };
+  /** the event journal and the actor of the start and die lines the monitor appends (runtime/state/events.ts) */
+  events?: { path: string; actor: string };
   idMap?: { uid: string; gid: string };
   /** the rootfs is owned by the mapped ids already (an OCI bundle's): no idmapped mount of it */
   rootfsMapped?: boolean;
@@ -112,7 +112,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
-  if (i.events) steps.push({ op: "EVENTS", args: [i.events.path, i.events.head] });
+  if (i.events) steps.push({ op: "EVENTS", args: [i.events.path, i.events.actor] });
   if (i.execFifo) steps.push({ op: "EXEC_FIFO", args: [i.execFifo] });
   if (i.consoleSocket) steps.push({ op: "CONSOLE_SOCKET", args: [i.consoleSocket] });
 

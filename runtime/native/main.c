@@ -64,17 +64,19 @@ static int state_exists(const char *name) {
   return state_dir && access(path, F_OK) == 0;
 }
 
-/* The `die` event: TS wrote the line's head (type, id, name, image, labels);
- * the monitor adds what only it knows and appends the line in one O_APPEND
- * write, which no other writer of the journal can split. */
-static void journal_die(int code, long duration) {
+/* Container events only the monitor sees in order: `start` of an init it
+ * started running (and of each restart) and `die`. TS wrote the actor
+ * (id, name, image, labels; an open "Attributes" object); the monitor adds
+ * the action, what only it knows and the time, and appends the line in one
+ * O_APPEND write, which no other writer of the journal can split. */
+static void journal(const char *action, const char *extra) {
   const struct op *o = plan_find(&plan, OP_EVENTS);
   if (!o || o->argc < 2) return;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   char line[4096];
-  int n = snprintf(line, sizeof line, "%s\"execDuration\":\"%ld\",\"exitCode\":\"%d\"}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld%09ld}\n",
-                   o->argv[1], duration, code, (long long)ts.tv_sec, (long long)ts.tv_sec, ts.tv_nsec);
+  int n = snprintf(line, sizeof line, "{\"Type\":\"container\",\"Action\":\"%s\",%s%s}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld%09ld}\n",
+                   action, o->argv[1], extra, (long long)ts.tv_sec, (long long)ts.tv_sec, ts.tv_nsec);
   if (n <= 0 || n >= (int)sizeof line) return;
   int fd = open(o->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) return;
@@ -485,6 +487,8 @@ int main(void) {
              "{\"pid\":%d,\"starttime\":%llu,\"monitorPid\":%d,\"startedAt\":\"%s\",\"restartCount\":%d}\n",
              (int)r.pid, proc_starttime(r.pid), (int)getpid(), ts, restarts);
     if (!exec_mode) state_write("init.json", js);
+    /* a created init waits on exec.fifo: its `start` is journalled by `ctr start` */
+    if (!exec_mode && (!fifo || restarts > 0)) journal("start", "");
     report("pid %d\n", (int)r.pid);
     if (inherit) return 0;
     time_t began = time(NULL);
@@ -496,7 +500,9 @@ int main(void) {
     snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d,\"oomKilled\":%s}\n", code,
              WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts, restarts, oom ? "true" : "false");
     if (!exec_mode) state_write("exit.json", js);
-    if (!exec_mode) journal_die(code, time(NULL) - began);
+    char extra[96];
+    snprintf(extra, sizeof extra, ",\"execDuration\":\"%ld\",\"exitCode\":\"%d\"", (long)(time(NULL) - began), code);
+    if (!exec_mode) journal("die", extra);
     report("exit %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     if (exec_mode || !should_restart(code, restarts)) {
       /* --rm: become `ctr rm` ourselves, so removal happens even when no CLI is

@@ -4,7 +4,8 @@
 // ctr has no daemon that sees every action (the CLI acts on its own, the
 // monitor records exits), so every actor appends here: a line is one
 // O_APPEND write, which the kernel never interleaves with another's. The
-// monitor appends the `die` line itself (plan op EVENTS). The file is bounded:
+// monitor appends `start` and `die` itself (plan op EVENTS), so a short-lived
+// container's die never comes before its start. The file is bounded:
 // past MAX_BYTES it is renamed to events.log.1 (one generation kept), under a
 // lock so two writers never rotate twice. `GET /events` replays both files and
 // then follows the live one.
@@ -85,16 +86,18 @@ export function containerEvent(rec: Pick<ContainerRecord, "id" | "name" | "spec"
 }
 
 /**
- * The `die` line the monitor appends when the init exits: everything up to
- * the attributes it adds itself (exitCode, execDuration, time, timeNano).
- * Labels are left out if they would make the line too long for one write.
+ * The actor of the lines the monitor appends itself (`start` of an init it
+ * runs at once or restarts, `die`), as a JSON fragment left open after the
+ * attributes: `"Actor":{"ID":"...","Attributes":{...` ; the monitor adds its
+ * attributes (exitCode, execDuration), closes it and adds the time. Labels
+ * are left out if they would make the line too long for one write.
  */
-export function dieEventPrefix(rec: Pick<ContainerRecord, "id" | "name" | "spec" | "image">): string {
+export function monitorActor(rec: Pick<ContainerRecord, "id" | "name" | "spec" | "image">): string {
   let attrs = containerAttributes(rec);
   if (JSON.stringify(attrs).length > 2048) attrs = { image: attrs.image!.slice(0, 512), name: rec.name };
-  const head = JSON.stringify({ Type: "container", Action: "die", Actor: { ID: rec.id, Attributes: attrs } });
-  // cut before the closing "}}}": the monitor appends ,"exitCode":"N",... and closes it
-  return `${head.slice(0, -3)},`;
+  const actor = JSON.stringify({ Actor: { ID: rec.id, Attributes: attrs } });
+  // {"Actor":{...,"Attributes":{...}}} -> "Actor":{...,"Attributes":{...
+  return actor.slice(1, -3);
 }
 
 /** Lines of the journal (rotated generation first) from a byte offset of each file on. */

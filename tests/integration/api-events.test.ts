@@ -79,7 +79,7 @@ describe("docker events over what the ctr CLI did", () => {
     ok(["tag", "evimg:1", "evimg:2"]);
     ok(["rmi", "evimg:2"]);
     ok(["rmi", "evimg:1"]);
-    ok(["network", "create", "--subnet", `10.${220 + (process.pid % 30)}.9.0/24`, net]);
+    ok(["network", "create", "--subnet", `10.${90 + ((process.pid + 3) % 10)}.9.0/24`, net]);
     ok(["network", "rm", net]);
     const until = stamp();
     const lines = docker.run(["events", "--since", since, "--until", until, "--format", FORMAT]).stdout.trim().split("\n");
@@ -94,10 +94,20 @@ describe("docker events over what the ctr CLI did", () => {
     expect(docker.run(["events", "--since", since, "--until", until, "--filter", "image=evimg:1", "--format", "{{.Action}}"]).stdout).toBe("load\nuntag\n");
   });
 
+  test("a restart policy: the monitor journals each start and die of the same container", async () => {
+    const name = uniqueName("rs");
+    const since = stamp();
+    ok(["run", "-d", "--name", name, "--restart", "on-failure:2", "--net", "none", ROOTFS, "sh", "-c", "exit 4"]);
+    for (let i = 0; i < 200 && ok(["inspect", "-f", "{{.State.Status}}", name]).trim() !== "exited"; i++) await Bun.sleep(25);
+    const got = docker.run(["events", "--since", since, "--until", stamp(), "--filter", `container=${name}`, "--format", "{{.Action}} {{.Actor.Attributes.exitCode}}"]);
+    expect(got.stdout).toBe("create <no value>\nstart <no value>\ndie 4\nstart <no value>\ndie 4\nstart <no value>\ndie 4\n");
+    ok(["rm", name]);
+  });
+
   test("followed live: events of a run that starts after the client, until --until", async () => {
     const name = uniqueName("live");
     const until = ((Date.now() + 2500) / 1000).toFixed(9);
-    const following = docker.runAsync(["events", "--until", until, "--filter", "type=container", "--format", FORMAT]);
+    const following = docker.runAsync(["events", "--until", until, "--filter", "type=container", "--filter", `container=${name}`, "--format", FORMAT]);
     await Bun.sleep(500);
     const r = await (async () => ctr(["run", "--rm", "--name", name, "--net", "none", ROOTFS, "true"]))();
     expect(r.code).toBe(0);

@@ -2,7 +2,7 @@
 // top-level spellings (images, rmi, tag, load, save, import) through `alias`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
-import { collectGarbage, findImage, ImageError, type ImageRecord, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
+import { collectGarbage, findImage, ImageError, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
 import { imageInspect } from "../image/view.ts";
 import { findOrFail as find, removeImage, shortId, tagImage } from "../image/names.ts";
 import { familiar, splitRepoTag } from "../image/reference.ts";
@@ -40,29 +40,43 @@ function human(n: number): string {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)}${units[i]}`;
 }
 
+/** An image as `images` lists it: names in full (docker.io/library/busybox:latest). */
+export interface ImageRow {
+  id: string;
+  created: string;
+  size: number;
+  names: string[];
+}
+
+/** `images [-q] [--no-trunc] [REPOSITORY[:TAG]]` over rows from this host or from a daemon (cmd/remote.ts). */
+export function printImages(images: ImageRow[], args: string[]): void {
+  const { b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
+  let only: string | undefined;
+  if (pos[0]) only = pos[0].includes(":") ? fullName(pos[0]) : fullName(pos[0]).replace(/:latest$/, ":");
+  const rows: { repo: string; tag: string; img: ImageRow }[] = [];
+  for (const img of images) {
+    if (img.names.length === 0 && !only) rows.push({ repo: "<none>", tag: "<none>", img });
+    for (const t of [...img.names].sort()) {
+      if (only && !(only.endsWith(":") ? t.startsWith(only) : t === only)) continue;
+      const [repo, tag] = splitRepoTag(t);
+      rows.push({ repo, tag, img });
+    }
+  }
+  // by the second, as the API reports Created: local and daemon lists come out alike
+  const secs = (r: ImageRow) => Math.floor(Date.parse(r.created) / 1000) || 0;
+  rows.sort((x, y) => secs(y.img) - secs(x.img) || x.repo.localeCompare(y.repo));
+  const id = (r: ImageRow) => (b.has("--no-trunc") ? r.id : shortId(r.id));
+  if (b.has("-q") || b.has("--quiet")) {
+    out([...new Set(rows.map((r) => id(r.img)))].join("\n"));
+    return;
+  }
+  out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.img), `${ago(r.img.created)} ago`, human(r.img.size)])));
+}
+
 const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
   async ls(args) {
-    const { b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
     const ix = readIndex();
-    let only: string | undefined;
-    if (pos[0]) only = pos[0].includes(":") ? fullName(pos[0]) : fullName(pos[0]).replace(/:latest$/, ":");
-    const rows: { repo: string; tag: string; rec: ImageRecord }[] = [];
-    for (const rec of Object.values(ix.images)) {
-      const tags = tagsOf(rec.id, ix);
-      if (tags.length === 0 && !only) rows.push({ repo: "<none>", tag: "<none>", rec });
-      for (const t of tags) {
-        if (only && !(only.endsWith(":") ? t.startsWith(only) : t === only)) continue;
-        const [repo, tag] = splitRepoTag(t);
-        rows.push({ repo, tag, rec });
-      }
-    }
-    rows.sort((x, y) => y.rec.created.localeCompare(x.rec.created) || x.repo.localeCompare(y.repo));
-    const id = (r: ImageRecord) => (b.has("--no-trunc") ? r.id : shortId(r.id));
-    if (b.has("-q") || b.has("--quiet")) {
-      out([...new Set(rows.map((r) => id(r.rec)))].join("\n"));
-      return;
-    }
-    out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.rec), `${ago(r.rec.created)} ago`, human(r.rec.size)])));
+    printImages(Object.values(ix.images).map((rec) => ({ id: rec.id, created: rec.created, size: rec.size, names: tagsOf(rec.id, ix) })), args);
   },
 
   async inspect(args) {

@@ -44,3 +44,6 @@ export function imageSummary(rec: ImageRecord, containers: number, ix = readInde
     Containers: containers,
   };
 }
+
+export type ImageInspect = ReturnType<typeof imageInspect>;
+export type ImageSummary = ReturnType<typeof imageSummary>;

@@ -12,7 +12,8 @@ import { apiFetch, type DockerCli, dockerCli } from "../fixtures/docker-cli.ts";
 import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const { root, ctr: ctrRaw } = testRoot("apinet");
-const Y = 200 + (process.pid % 50);
+// 10.90-99: clear of the other test files' subnets (network, nat, checkpoint, vm tests)
+const Y = 90 + (process.pid % 10);
 const BRIDGE = `ctra${process.pid % 100000}`;
 const CONFIG = join(root, "ctr.toml");
 writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "10.${Y}.0.0/24"\npool = "10.${Y}.0.0/16"\n`);

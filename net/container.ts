@@ -124,6 +124,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
           net.endpoints[r.id] = e;
           saveNetwork(ctx.root, net); // recorded before it exists: rm finds it whatever fails next
           wireEndpoint(host, inside, fd, net, e, k === 0);
+          emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
         });
       } finally {
         closeSync(fd);
@@ -162,6 +163,7 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
       n.released = [...(n.released ?? []), { veth: e.veth, ip: e.ip }];
       delete n.endpoints[id];
       saveNetwork(ctx.root, n);
+      emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
     removeNetns(path);
     refreshHosts(ctx.root, mine);

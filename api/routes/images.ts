@@ -22,7 +22,7 @@ function apiError(e: unknown): unknown {
   if (e instanceof ImageConflict) return new ApiError(409, e.message);
   if (e instanceof BadReference) return new ApiError(400, e.message);
   if (e instanceof ImageError && /not found|unknown/.test(e.message)) return new ApiError(404, e.message);
-  if (e instanceof ImageError && /^unauthorized/.test(e.message)) return new ApiError(401, e.message);
+  // a registry's "unauthorized" stays the server's 500, as dockerd's: a 401 would make the Docker CLI prompt for a Docker Hub login
   return e;
 }
 

@@ -8,7 +8,7 @@ import { writeTar } from "../../image/tar.ts";
 import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
 import { apiFetch, type DockerCli, dockerCli } from "../fixtures/docker-cli.ts";
 import { dockerSave, gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
-import { pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
+import { pushAuth, pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { ROOTFS, testRoot } from "./harness.ts";
 
 const { root, ctr } = testRoot("apiimg");
@@ -129,6 +129,31 @@ describe("docker pull through the API", () => {
       fake.stop(true);
     }
   });
+});
+
+describe("a registry that wants a login", () => {
+  test("the CLI's saved login travels as X-Registry-Auth; without it the pull is refused", async () => {
+    const dir = join(root, "authreg");
+    mkdirSync(dir, { recursive: true });
+    const areg = await startRegistry(dir, { alice: "s3cret" });
+    try {
+      pushAuth.Authorization = `Basic ${btoa("alice:s3cret")}`;
+      const img = imageOf([base], { Cmd: ["true"] });
+      await pushImage(areg.host, "private/app", "1", img.config, img.layers);
+      delete pushAuth.Authorization;
+      const ref = `${areg.host}/private/app:1`;
+      const anon = docker.run(["pull", ref]);
+      expect(anon.code).toBe(1);
+      expect(anon.stderr).toContain(`unauthorized: ${areg.host} wants a login`);
+      writeFileSync(join(docker.config, "config.json"), JSON.stringify({ auths: { [areg.host]: { auth: btoa("alice:s3cret") } } }));
+      expect(ok(["pull", ref])).toContain(`Status: Downloaded newer image for ${ref}\n`);
+      // the daemon kept no login of its own
+      expect(ctr(["pull", ref]).stderr).toContain("wants a login");
+    } finally {
+      writeFileSync(join(docker.config, "config.json"), "{}");
+      await areg.stop();
+    }
+  }, 30000);
 });
 
 describe("images, inspect, tag, rmi", () => {

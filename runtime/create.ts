@@ -271,7 +271,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       mkfifo(input.execFifo, 0o622);
       chmodSync(input.execFifo, 0o622); // past the umask
     }
-    input.events = { path: eventsPath(), actor: monitorActor(record) };
+    if (!spec.oci) input.events = { path: eventsPath(), actor: monitorActor(record) };
     const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds });

@@ -82,6 +82,8 @@ export function containerAttributes(rec: Pick<ContainerRecord, "name" | "spec" |
 }
 
 export function containerEvent(rec: Pick<ContainerRecord, "id" | "name" | "spec" | "image">, action: string, extra: Record<string, string> = {}): void {
+  // a bundle run for containerd or Podman (ctr as runc): their engines keep the events, and the root is theirs
+  if (rec.spec.oci) return;
   emitEvent("container", action, rec.id, { ...containerAttributes(rec), ...extra });
 }
 

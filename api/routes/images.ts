@@ -10,7 +10,7 @@ import { imageInspect, imageSummary } from "../../image/view.ts";
 import { ManifestError } from "../../image/manifest.ts";
 import { listIds, loadRecord } from "../../runtime/state/record.ts";
 import { ApiError, json, queryBool, type Route } from "../route.ts";
-import { globRegex, labelsMatch, parseFilters } from "./_filters.ts";
+import { globRegex, labelsMatch, parseFilters, parseTimestamp } from "./_filters.ts";
 
 const enc = new TextEncoder();
 const param = (m: RegExpExecArray, i = 1) => decodeURIComponent(m[i]!);
@@ -42,7 +42,7 @@ function find(ref: string): ImageRecord {
 
 function list(req: Request): Response {
   const q = new URL(req.url).searchParams;
-  const f = parseFilters(q, ["dangling", "label", "reference", "before", "since"]);
+  const f = parseFilters(q, ["dangling", "label", "reference", "before", "since", "until"]);
   const ix = readIndex();
   const used = new Map<string, number>();
   for (const id of listIds()) {
@@ -53,6 +53,8 @@ function list(req: Request): Response {
   const refs = (f.get("reference") ?? []).map(globRegex);
   const before = f.get("before")?.map((r) => find(r).created);
   const since = f.get("since")?.map((r) => find(r).created);
+  // until: created before a time (unix seconds or RFC 3339), in whole seconds as Created is
+  const until = f.get("until")?.map((t) => parseTimestamp(t, "until") / 1_000_000_000n);
   const out = Object.values(ix.images)
     .map((rec) => imageSummary(rec, used.get(rec.id) ?? 0, ix))
     .filter((s) => {
@@ -67,6 +69,7 @@ function list(req: Request): Response {
       const created = ix.images[s.Id]!.created;
       if (before && !before.every((b) => created < b)) return false;
       if (since && !since.every((b) => created > b)) return false;
+      if (until && !until.every((t) => BigInt(s.Created) <= t)) return false;
       return true;
     })
     .sort((a, b) => b.Created - a.Created);

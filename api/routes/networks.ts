@@ -46,7 +46,9 @@ function find(ref: string): NetworkView {
 }
 
 function list(req: Request): Response {
-  const f = parseFilters(new URL(req.url).searchParams, ["name", "id", "driver", "label", "type", "scope"]);
+  const f = parseFilters(new URL(req.url).searchParams, ["name", "id", "driver", "label", "type", "scope", "dangling"]);
+  const dangling = f.get("dangling")?.[0];
+  if (dangling !== undefined && !["true", "false", "1", "0"].includes(dangling)) throw new ApiError(400, `invalid filter 'dangling=${dangling}'`);
   const out = networkViews(stateRoot()).filter((n) => {
     // a name matches as a substring, an id as a prefix, as Docker's
     if (f.has("name") && !f.get("name")!.some((s) => n.Name.includes(s))) return false;
@@ -54,6 +56,8 @@ function list(req: Request): Response {
     if (f.has("driver") && !f.get("driver")!.includes(n.Driver)) return false;
     if (f.has("scope") && !f.get("scope")!.includes(n.Scope)) return false;
     if (f.has("type") && !f.get("type")!.includes(PREDEFINED.includes(n.Name) ? "builtin" : "custom")) return false;
+    // dangling: a user network no container is on (the predefined ones never are)
+    if (dangling !== undefined && (!PREDEFINED.includes(n.Name) && Object.keys(n.Containers).length === 0) !== (dangling === "true" || dangling === "1")) return false;
     return labelsMatch(f, n.Labels);
   });
   return json(out);

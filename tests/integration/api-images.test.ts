@@ -175,6 +175,9 @@ describe("images, inspect, tag, rmi", () => {
     expect(names(["--filter", "label=com.example.tier=db"])).toEqual([]);
     expect(names(["--filter", `reference=${reg.host}/test/o*`])).toEqual([`${reg.host}/test/other:1`]);
     expect(names(["--filter", "dangling=true"])).toEqual([]);
+    // the fixture images were made 2026-01-02T03:04:05Z
+    expect(names(["--filter", "until=2026-01-01T00:00:00Z"])).toEqual([]);
+    expect(names(["--filter", "until=2026-01-03T00:00:00Z", "--filter", "reference=*/test/busybox"])).toEqual([`${repo}:latest`]);
     expect(names([`${reg.host}/test/busybox`])).toEqual([`${repo}:latest`]);
     const res = await apiFetch(api.sock, `/images/json?filters=${encodeURIComponent(JSON.stringify({ colour: { red: true } }))}`);
     expect(res.status).toBe(400);

@@ -59,6 +59,8 @@ describe("docker network through the API", () => {
     expect(ok(["network", "ls", "-q", "--no-trunc", "--filter", `name=${net}`])).toBe(`${id}\n`);
     expect(ok(["network", "ls", "--format", "{{.Name}}", "--filter", "label=tier=back"])).toBe(`${net}\n`);
     expect(ok(["network", "ls", "--format", "{{.Name}}", "--filter", "type=custom"])).toBe(`${net}\n`);
+    expect(ok(["network", "ls", "--format", "{{.Name}}", "--filter", "dangling=true"])).toBe(`${net}\n`);
+    expect(ok(["network", "ls", "--format", "{{.Name}}", "--filter", "dangling=false"])).toBe("bridge\nhost\nnone\n");
     // by id prefix too
     expect(ok(["network", "inspect", "--format", "{{.Name}}", id.slice(0, 12)])).toBe(`${net}\n`);
   });

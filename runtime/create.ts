@@ -24,7 +24,7 @@ import { mkfifo } from "./sys/libc.ts";
 import { trace } from "./trace.ts";
 import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
-import { containerEvent, eventsPath, monitorActor } from "./state/events.ts";
+import { containerEvent, monitorEvents } from "./state/events.ts";
 import { procStartTime } from "./state/proc.ts";
 import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -271,7 +271,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       mkfifo(input.execFifo, 0o622);
       chmodSync(input.execFifo, 0o622); // past the umask
     }
-    if (!spec.oci) input.events = { path: eventsPath(), actor: monitorActor(record) };
+    if (!spec.oci) input.events = monitorEvents(record);
     const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds });

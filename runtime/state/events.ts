@@ -15,7 +15,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { flock, LOCK_EX } from "../sys/libc.ts";
-import { stateRoot } from "./paths.ts";
+import { namesDir, stateRoot } from "./paths.ts";
 import type { ContainerRecord } from "./record.ts";
 
 export type EventType = "container" | "image" | "network";
@@ -88,18 +88,20 @@ export function containerEvent(rec: Pick<ContainerRecord, "id" | "name" | "spec"
 }
 
 /**
- * The actor of the lines the monitor appends itself (`start` of an init it
- * runs at once or restarts, `die`), as a JSON fragment left open after the
- * attributes: `"Actor":{"ID":"...","Attributes":{...` ; the monitor adds its
- * attributes (exitCode, execDuration), closes it and adds the time. Labels
+ * What the monitor needs to write the lines it appends itself (`start` of an
+ * init it runs at once or restarts, `die`): the actor as a JSON fragment left
+ * open after the attributes, without the name (`"Actor":{"ID":"...",
+ * "Attributes":{...`), and where to find the name the container has when it
+ * writes (a rename changes it: names/<name> holds the id). The monitor adds
+ * the name, its own attributes (exitCode, execDuration) and the time. Labels
  * are left out if they would make the line too long for one write.
  */
-export function monitorActor(rec: Pick<ContainerRecord, "id" | "name" | "spec" | "image">): string {
-  let attrs = containerAttributes(rec);
-  if (JSON.stringify(attrs).length > 2048) attrs = { image: attrs.image!.slice(0, 512), name: rec.name };
+export function monitorEvents(rec: Pick<ContainerRecord, "id" | "name" | "spec" | "image">): { path: string; actor: string; namesDir: string; id: string; name: string } {
+  let { name: _, ...attrs } = containerAttributes(rec);
+  if (JSON.stringify(attrs).length > 2048) attrs = { image: attrs.image!.slice(0, 512) };
   const actor = JSON.stringify({ Actor: { ID: rec.id, Attributes: attrs } });
   // {"Actor":{...,"Attributes":{...}}} -> "Actor":{...,"Attributes":{...
-  return actor.slice(1, -3);
+  return { path: eventsPath(), actor: actor.slice(1, -3), namesDir: namesDir(), id: rec.id, name: rec.name };
 }
 
 /** Lines of the journal (rotated generation first) from a byte offset of each file on. */

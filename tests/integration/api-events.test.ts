@@ -45,9 +45,9 @@ describe("docker events over what the ctr CLI did", () => {
     const id = ok(["run", "-d", "--name", name, "--net", "none", ROOTFS, "sleep", "100"]).trim();
     ok(["pause", name]);
     ok(["unpause", name]);
-    ok(["kill", name]);
-    ok(["wait", name]);
     ok(["rename", name, `${name}-2`]);
+    ok(["kill", `${name}-2`]);
+    ok(["wait", `${name}-2`]);
     ok(["rm", `${name}-2`]);
     const until = stamp();
     const r = docker.run(["events", "--since", since, "--until", until, "--format", FORMAT]);
@@ -55,12 +55,13 @@ describe("docker events over what the ctr CLI did", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe([
       `container create ${name}`, `container start ${name}`, `container pause ${name}`, `container unpause ${name}`,
-      `container kill ${name}`, `container die ${name}`, `container rename ${name}-2`, `container destroy ${name}-2`, "",
+      // the monitor's die carries the name the container has now, not the one it was created with
+      `container rename ${name}-2`, `container kill ${name}-2`, `container die ${name}-2`, `container destroy ${name}-2`, "",
     ].join("\n"));
     // the monitor's line: the exit status, in Docker's attributes; the id as the actor
     const die = docker.run(["events", "--since", since, "--until", until, "--filter", "event=die", "--format", "{{.Actor.ID}} {{.Actor.Attributes.exitCode}} {{.Actor.Attributes.image}}"]);
     expect(die.stdout).toBe(`${id} 137 ${ROOTFS}\n`);
-    const kill = docker.run(["events", "--since", since, "--until", until, "--filter", `container=${name}`, "--filter", "event=kill", "--format", "{{.Actor.Attributes.signal}}"]);
+    const kill = docker.run(["events", "--since", since, "--until", until, "--filter", `container=${name}-2`, "--filter", "event=kill", "--format", "{{.Actor.Attributes.signal}}"]);
     expect(kill.stdout).toBe("9\n");
   });
 

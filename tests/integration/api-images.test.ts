@@ -39,8 +39,16 @@ const ok = (args: string[]) => {
   if (r.code !== 0) throw new Error(`docker ${args.join(" ")}: ${r.code} ${r.stderr}`);
   return r.stdout;
 };
-// biome-ignore lint: JSON lines of several shapes
-const lines = (text: string): any[] => text.trim().split("\n").map((l) => JSON.parse(l));
+/** A JSON progress line, as Docker's jsonmessage */
+interface Msg {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
+  progress?: string;
+  error?: string;
+  errorDetail?: { message: string };
+}
+const lines = (text: string): Msg[] => text.trim().split("\n").map((l) => JSON.parse(l) as Msg);
 
 describe("docker pull through the API", () => {
   test("progress as docker prints it, then the image is listed", () => {
@@ -67,13 +75,13 @@ describe("docker pull through the API", () => {
     const id = sha256(img.layers[0]!).slice(0, 12);
     expect(msgs[0]).toEqual({ status: "Pulling from test/other", id: "1" });
     expect(msgs).toContainEqual({ status: "Pulling fs layer", progressDetail: {}, id });
-    const dl = msgs.find((m) => m.status === "Downloading");
+    const dl = msgs.find((m) => m.status === "Downloading")!;
     expect(dl.id).toBe(id);
-    expect(dl.progressDetail.total).toBe(img.layers[0]!.length);
-    expect(dl.progressDetail.current).toBeGreaterThan(0);
+    expect(dl.progressDetail?.total).toBe(img.layers[0]!.length);
+    expect(dl.progressDetail?.current).toBeGreaterThan(0);
     expect(dl.progress).toMatch(/^\[[=> ]{50}\] /);
     expect(msgs).toContainEqual({ status: "Pull complete", progressDetail: {}, id });
-    expect(msgs.at(-2).status).toMatch(/^Digest: sha256:[0-9a-f]{64}$/);
+    expect(msgs.at(-2)?.status).toMatch(/^Digest: sha256:[0-9a-f]{64}$/);
     expect(msgs.at(-1)).toEqual({ status: `Status: Downloaded newer image for ${reg.host}/test/other:1` });
   });
 
@@ -116,9 +124,9 @@ describe("docker pull through the API", () => {
       const res = await apiFetch(api.sock, `/images/create?fromImage=127.0.0.1:${fake.port}/bad&tag=1`, { method: "POST" });
       expect(res.status).toBe(200);
       const msgs = lines(await res.text());
-      const last = msgs.at(-1) as { error: string; errorDetail: unknown };
+      const last = msgs.at(-1)!;
       expect(last.error).toContain("digest mismatch");
-      expect(last.errorDetail).toEqual({ message: last.error });
+      expect(last.errorDetail).toEqual({ message: last.error! });
       expect(msgs.some((m) => m.status?.startsWith("Status:"))).toBe(false);
       // async: the fake registry answers from this process
       const r = await docker.runAsync(["pull", `127.0.0.1:${fake.port}/bad:1`]);

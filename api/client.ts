@@ -125,6 +125,23 @@ export class ApiClient {
     }
   }
 
+  async removeImage(ref: string, force: boolean): Promise<{ Untagged?: string; Deleted?: string }[]> {
+    return this.json("DELETE", `/images/${ref}`, { query: { force: force ? "1" : undefined } });
+  }
+
+  /** TARGET as Docker's CLI sends it: the repository in full, and the tag. */
+  async tagImage(source: string, target: { repo: string; tag?: string }): Promise<void> {
+    await this.request("POST", `/images/${source}/tag`, { query: { repo: target.repo, tag: target.tag } });
+  }
+
+  /** A docker save or OCI layout tar; what the daemon reports, line by line ("Loaded image: ..."). */
+  async load(tar: Uint8Array): Promise<string[]> {
+    const res = await this.request("POST", "/images/load", { body: tar, headers: { "Content-Type": "application/x-tar" }, query: { quiet: "1" } });
+    const out: string[] = [];
+    for await (const m of this.lines<{ stream?: string; error?: string }>(res)) if (m.stream) out.push(m.stream.replace(/\n$/, ""));
+    return out;
+  }
+
   // --- networks ---
 
   networks(): Promise<NetworkView[]> {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
 import { collectGarbage, findImage, ImageError, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
 import { imageInspect } from "../image/view.ts";
-import { findOrFail as find, removeImage, shortId, tagImage } from "../image/names.ts";
+import { findOrFail as find, type Removed, removeImage, shortId, tagImage } from "../image/names.ts";
 import { familiar, splitRepoTag } from "../image/reference.ts";
 import { listIds, loadRecord } from "../runtime/state/record.ts";
 import { last, parseNamed, type Verb, out, usage, write } from "./_shared.ts";
@@ -73,20 +73,47 @@ export function printImages(images: ImageRow[], args: string[]): void {
   out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.img), `${ago(r.img.created)} ago`, human(r.img.size)])));
 }
 
-const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
-  async ls(args) {
+/** Where the subcommands act: this host's store, or a daemon's API (cmd/remote.ts); printed the same way. */
+export interface ImageBackend {
+  /** import, save and prune exist only on this host for now */
+  local: boolean;
+  list(): Promise<ImageRow[]>;
+  inspect(ref: string): Promise<object>;
+  /** a file's path (this host may also load a directory) or the bytes read from stdin */
+  load(path: string, bytes?: Uint8Array): Promise<{ id: string; names: string[] }[]>;
+  remove(ref: string, force: boolean): Promise<Removed[]>;
+  tag(source: string, target: string): Promise<void>;
+}
+
+export const localImages: ImageBackend = {
+  local: true,
+  async list() {
     const ix = readIndex();
-    printImages(Object.values(ix.images).map((rec) => ({ id: rec.id, created: rec.created, size: rec.size, names: tagsOf(rec.id, ix) })), args);
+    return Object.values(ix.images).map((rec) => ({ id: rec.id, created: rec.created, size: rec.size, names: tagsOf(rec.id, ix) }));
+  },
+  inspect: async (ref) => imageInspect(find(ref)),
+  load: (path, bytes) => loadArchive(path, bytes),
+  remove: (ref, force) => removeImage(ref, force),
+  tag: (source, target) => tagImage(source, target).then(() => {}),
+};
+
+const localOnly = (be: ImageBackend, what: string) => {
+  if (!be.local) usage(`ctr ${what} is not available against a daemon yet (-H): images, image inspect, load, rmi and tag are`);
+};
+
+const SUB: Record<string, (be: ImageBackend, args: string[]) => Promise<number | void>> = {
+  async ls(be, args) {
+    printImages(await be.list(), args);
   },
 
-  async inspect(args) {
+  async inspect(be, args) {
     const { v, pos } = parse(args, ["-f", "--format", "--type"], []);
     if (pos.length === 0) usage(`"image inspect" requires at least 1 argument.`);
     const views: unknown[] = [];
     let failed = 0;
     for (const ref of pos) {
       try {
-        views.push(imageInspect(find(ref)));
+        views.push(await be.inspect(ref));
       } catch (e) {
         write(2, `Error: ${(e as Error).message}\n`);
         failed++;
@@ -98,7 +125,8 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     return failed ? 1 : 0;
   },
 
-  async import(args) {
+  async import(be, args) {
+    localOnly(be, "import");
     const { pos } = parse(args, ["-c", "--change", "-m", "--message"], []);
     if (pos.length < 1 || pos.length > 2) usage(`"import" requires 1 or 2 arguments: FILE [REPOSITORY[:TAG]]`);
     let bytes: Uint8Array;
@@ -111,7 +139,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     out(rec.id);
   },
 
-  async load(args) {
+  async load(be, args) {
     const { v, b } = parse(args, ["-i", "--input"], ["-q", "--quiet"]);
     const file = last(v, "-i", "--input");
     let bytes: Uint8Array | undefined;
@@ -120,14 +148,15 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
       bytes = new Uint8Array(await Bun.stdin.arrayBuffer());
       if (bytes.length === 0) throw new ImageError("requested load from stdin, but stdin is empty", 1);
     }
-    for (const l of await loadArchive(file ?? "stdin", bytes)) {
+    for (const l of await be.load(file ?? "stdin", bytes)) {
       if (b.has("-q")) continue;
       if (l.names.length === 0) out(`Loaded image ID: ${l.id}`);
       for (const n of l.names) out(`Loaded image: ${familiar(n)}`);
     }
   },
 
-  async save(args) {
+  async save(be, args) {
+    localOnly(be, "save");
     const { v, pos } = parse(args, ["-o", "--output"], []);
     const file = last(v, "-o", "--output");
     if (pos.length === 0) usage(`"save" requires at least 1 argument.`);
@@ -137,13 +166,13 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     else writeFileSync(file, tar);
   },
 
-  async rm(args) {
+  async rm(be, args) {
     const { b, pos } = parse(args, [], ["-f", "--force", "--no-prune"]);
     if (pos.length === 0) usage(`"rmi" requires at least 1 argument.`);
     let failed = 0;
     for (const ref of pos) {
       try {
-        for (const r of await removeImage(ref, b.has("-f") || b.has("--force"))) out(r.Untagged ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
+        for (const r of await be.remove(ref, b.has("-f") || b.has("--force"))) out(r.Untagged ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
       } catch (e) {
         write(2, `Error response from daemon: ${(e as Error).message}\n`);
         failed++;
@@ -152,13 +181,14 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     return failed ? 1 : 0;
   },
 
-  async tag(args) {
+  async tag(be, args) {
     const { pos } = parse(args, [], []);
     if (pos.length !== 2) usage(`"tag" requires exactly 2 arguments: SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`);
-    await tagImage(pos[0]!, pos[1]!);
+    await be.tag(pos[0]!, pos[1]!);
   },
 
-  async prune(args) {
+  async prune(be, args) {
+    localOnly(be, "image prune");
     const { b } = parse(args, ["--filter"], ["-a", "--all", "-f", "--force"]);
     const all = b.has("-a") || b.has("--all");
     const lines: string[] = [];
@@ -183,7 +213,8 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
   },
 };
 
-const image: Verb = async (args) => {
+/** `ctr image` against a backend: this host's (the verb) or a daemon's (ctr -H). */
+export const imageVerb = (be: ImageBackend): Verb => async (args) => {
   const [sub, ...rest] = args;
   if (!sub || sub === "--help") {
     out(HELP);
@@ -192,9 +223,9 @@ const image: Verb = async (args) => {
   const name = sub === "list" ? "ls" : sub === "remove" || sub === "rmi" ? "rm" : sub;
   const fn = SUB[name];
   if (!fn) usage(`unknown image command: ${sub}`);
-  return fn(rest);
+  return fn(be, rest);
 };
-export default image;
+export default imageVerb(localImages);
 
 /** Docker's top-level spellings: `ctr images` is `ctr image ls`, and so on. */
-export const alias = (sub: string): Verb => (args) => SUB[sub]!(args);
+export const alias = (sub: string, be = localImages): Verb => (args) => SUB[sub]!(be, args);

@@ -5,17 +5,44 @@
 import { ApiClient } from "../api/client.ts";
 import { fullName } from "../image/archive.ts";
 import { canonical, parseReference } from "../image/reference.ts";
+import { ImageError } from "../image/store.ts";
+import { readFileSync, statSync } from "node:fs";
 import { usage, type Verb } from "./_shared.ts";
 
 type RemoteVerb = (c: ApiClient) => Promise<Verb>;
 
-const images: RemoteVerb = async (c) => {
-  const { printImages } = await import("./image.ts");
-  return async (args) => {
-    const list = await c.images();
-    printImages(list.map((s) => ({ id: s.Id, created: new Date(s.Created * 1000).toISOString(), size: s.Size, names: s.RepoTags.map(fullName) })), args);
+async function imageBackend(c: ApiClient) {
+  const { localImages } = await import("./image.ts");
+  const backend: typeof localImages = {
+    local: false,
+    list: async () => (await c.images()).map((s) => ({ id: s.Id, created: new Date(s.Created * 1000).toISOString(), size: s.Size, names: s.RepoTags.map(fullName) })),
+    inspect: (ref) => c.inspectImage(ref),
+    async load(path, bytes) {
+      if (!bytes) {
+        if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) usage(`load -i ${path}: a directory loads only on this host; give the daemon a tar`);
+        try {
+          bytes = readFileSync(path);
+        } catch {
+          throw new ImageError(`open ${path}: no such file or directory`, 1);
+        }
+      }
+      // the daemon's lines back into what was loaded, for the same printing as here
+      return (await c.load(bytes)).map((l) => {
+        const id = /^Loaded image ID: (.+)$/.exec(l)?.[1];
+        if (id) return { id, names: [] };
+        return { id: "", names: [fullName(l.replace(/^Loaded image: /, ""))] };
+      });
+    },
+    remove: (ref, force) => c.removeImage(ref, force),
+    async tag(source, target) {
+      const r = parseReference(target);
+      await c.tagImage(source, { repo: `${r.domain}/${r.path}`, tag: r.tag });
+    },
   };
-};
+  return backend;
+}
+
+const images: RemoteVerb = async (c) => (await import("./image.ts")).alias("ls", await imageBackend(c));
 
 const pull: RemoteVerb = async (c) => {
   const { pullVerb } = await import("./pull.ts");
@@ -50,13 +77,10 @@ const REMOTE: Record<string, RemoteVerb> = {
   images,
   pull,
   network,
-  image: async (c) => {
-    const ls = await images(c);
-    return async ([sub, ...rest]) => {
-      if (sub === "ls" || sub === "list") return ls(rest);
-      usage(`ctr image ${sub ?? ""} is not available against a daemon yet (-H): image ls, images, pull and network are`);
-    };
-  },
+  image: async (c) => (await import("./image.ts")).imageVerb(await imageBackend(c)),
+  rmi: async (c) => (await import("./image.ts")).alias("rm", await imageBackend(c)),
+  tag: async (c) => (await import("./image.ts")).alias("tag", await imageBackend(c)),
+  load: async (c) => (await import("./image.ts")).alias("load", await imageBackend(c)),
 };
 
 /** The verb as a client of the daemon at `host`. */

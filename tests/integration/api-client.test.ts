@@ -1,7 +1,7 @@
 // `ctr -H URI` / CTR_HOST: the ctr CLI as a client of a server running the
 // API routes, in the same state root as the local CLI: the same output in
 // both modes for images, pull and network; clear refusals otherwise.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
@@ -12,6 +12,8 @@ import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
 import { pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
+// many CLI runs per test, on a machine that may be busy
+setDefaultTimeout(30000);
 const { root, ctr: ctrRaw } = testRoot("apicli");
 // 10.90-99, never the api-networks test's (run in the same process)
 const Z = 90 + ((process.pid + 5) % 10);
@@ -69,6 +71,29 @@ describe("ctr -H: images and pull through the daemon", () => {
     expect(ok(["images", "-q"], { CTR_HOST: H })).toBe(ok(["images", "-q"]));
   });
 
+  test("image inspect, tag, rmi, load: the local output, through the API; import, save, prune stay local", () => {
+    const ref = `${reg.host}/test/cli:1`;
+    for (const args of [["image", "inspect", ref], ["image", "inspect", "-f", "{{.Id}} {{.RepoTags}}", ref]]) expect(ok(["-H", H, ...args])).toBe(ok(args));
+    const missing = ctr(["-H", H, "image", "inspect", "nothere:1"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(ctr(["image", "inspect", "nothere:1"]).stderr);
+    expect(ok(["-H", H, "tag", ref, "cli/copy:2"])).toBe("");
+    expect(ok(["images", "cli/copy"])).toContain("cli/copy     2");
+    const tar = join(root, "cli.tar");
+    ok(["save", "-o", tar, "cli/copy:2"]);
+    expect(ok(["-H", H, "rmi", "cli/copy:2"])).toBe("Untagged: cli/copy:2\n");
+    expect(ok(["-H", H, "load", "-i", tar])).toBe("Loaded image: cli/copy:2\n");
+    expect(ok(["rmi", "cli/copy:2"])).toBe("Untagged: cli/copy:2\n");
+    const busy = ctr(["-H", H, "rmi", "nothere:1"]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe(ctr(["rmi", "nothere:1"]).stderr);
+    for (const args of [["image", "prune", "-f"], ["image", "save", ref], ["image", "import", tar]]) {
+      const r = ctr(["-H", H, ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("is not available against a daemon yet");
+    }
+  });
+
   test("a daemon's refusal is one line and exit 1, as locally", () => {
     const r = ctr(["-H", H, "pull", `${reg.host}/test/nothere:1`]);
     expect(r.code).toBe(1);
@@ -110,7 +135,7 @@ describe("ctr -H refusals", () => {
   test("a verb the client does not have yet, a bad address, no daemon: one line each", () => {
     const ps = ctr(["-H", H, "ps"]);
     expect(ps.code).toBe(1);
-    expect(ps.stderr).toStartWith(`ctr: ctr ps is not available against a daemon yet (-H ${H}): image, images, network, pull are\n`);
+    expect(ps.stderr).toStartWith(`ctr: ctr ps is not available against a daemon yet (-H ${H}): image, images, load, network, pull, rmi, tag are\n`);
     const bad = ctr(["-H", "ftp://x", "images"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`ctr: invalid daemon address "ftp://x": use unix:///path/to.sock or tcp://host:port\n`);

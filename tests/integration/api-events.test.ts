@@ -1,7 +1,7 @@
 // GET /events through the stock Docker CLI: what the ctr CLI did (containers,
 // images, networks), replayed with --since/--until and filtered; live events
 // followed until --until; the monitor's own `die` line with the exit code.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
@@ -12,6 +12,8 @@ import { apiFetch, type DockerCli, dockerCli } from "../fixtures/docker-cli.ts";
 import { dockerSave, gz, imageOf } from "../fixtures/image.ts";
 import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
+// many CLI runs per test, on a machine that may be busy
+setDefaultTimeout(30000);
 const { root, ctr } = testRoot("apiev");
 let api: ApiServer;
 let docker: DockerCli;

@@ -1,7 +1,7 @@
 // The images API (api/routes/images.ts) driven by the stock Docker CLI and
 // by fetch over the socket: pull with its progress stream from a local
 // docker-registry, list, inspect, tag, rmi, load, save, and the 4xx errors.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
@@ -11,6 +11,8 @@ import { dockerSave, gz, imageOf, rootfsEntries, sha256 } from "../fixtures/imag
 import { pushAuth, pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { ROOTFS, testRoot } from "./harness.ts";
 
+// many CLI runs per test, on a machine that may be busy
+setDefaultTimeout(30000);
 const { root, ctr } = testRoot("apiimg");
 const base = gz(writeTar(rootfsEntries(ROOTFS, ["data", "host", "proc", "sys", "dev", "mnt", "ro", "www"])));
 const enc = new TextEncoder();

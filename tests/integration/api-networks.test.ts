@@ -2,7 +2,7 @@
 // and by fetch: ls, create, inspect, connect/disconnect a container made by
 // the ctr CLI in the same state root, rm, and the 4xx refusals. A bridge
 // name and subnets of its own (CTR_CONFIG), so no host link is touched.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withNetlink } from "../../net/netlink/client.ts";
@@ -11,6 +11,8 @@ import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
 import { apiFetch, type DockerCli, dockerCli } from "../fixtures/docker-cli.ts";
 import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
+// many CLI runs per test, on a machine that may be busy
+setDefaultTimeout(30000);
 const { root, ctr: ctrRaw } = testRoot("apinet");
 // 10.90-99: clear of the other test files' subnets (network, nat, checkpoint, vm tests)
 const Y = 90 + (process.pid % 10);

@@ -119,6 +119,19 @@ describe("docker events over what the ctr CLI did", () => {
     expect(got.stdout).toBe([`container create ${name}`, `container start ${name}`, `container die ${name}`, `container destroy ${name}`, ""].join("\n"));
   });
 
+  test("a follower that goes away ends its stream; the server goes on serving", async () => {
+    const ac = new AbortController();
+    // since=0: the replay makes the first bytes (Bun's fetch resolves on them), then it follows
+    const res = await apiFetch(api.sock, "/events?since=0", { signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    ac.abort();
+    const again = await apiFetch(api.sock, `/events?since=0&until=${stamp()}&filters=${encodeURIComponent(JSON.stringify({ type: ["container"], event: ["destroy"] }))}`);
+    const lines = (await again.text()).trim().split("\n").map((l) => JSON.parse(l) as { Type: string; Action: string; timeNano: number });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((e) => e.Type === "container" && e.Action === "destroy")).toBe(true);
+  });
+
   test("bad parameters are a 400 with Docker's message body", async () => {
     for (const q of ["since=yesterday", "since=20&until=10", `filters=${encodeURIComponent(JSON.stringify({ colour: { red: true } }))}`]) {
       const res = await apiFetch(api.sock, `/events?${q}`);

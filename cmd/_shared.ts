@@ -65,7 +65,7 @@ ${verbs}
 Global Options:
       --root string        State directory (default "/run/ctr", or $CTR_ROOT)
       --log-level string   Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
-  -H, --host string        Daemon socket to connect to (reserved for the daemon client)
+  -H, --host string        Daemon to connect to (unix:///path or tcp://host:port; or $CTR_HOST)
 
 Run 'ctr COMMAND --help' for more information on a command.
 `;
@@ -88,7 +88,6 @@ export function parseGlobals(argv: string[]): { rest: string[]; host?: string } 
     else if (flag === "-H" || flag === "--host") host = value();
     else break;
   }
-  if (host) usage(`-H ${host}: the daemon client arrives with 'ctr daemon'; run without -H to use this host directly`);
   return { rest: argv.slice(i), host };
 }
 

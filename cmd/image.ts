@@ -2,7 +2,9 @@
 // top-level spellings (images, rmi, tag, load, save, import) through `alias`.
 import { readFileSync, writeFileSync } from "node:fs";
 import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
-import { collectGarbage, findImage, getBlob, ImageError, type ImageRecord, loadConfig, loadManifest, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
+import { collectGarbage, findImage, ImageError, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
+import { imageInspect } from "../image/view.ts";
+import { findOrFail as find, type Removed, removeImage, shortId, tagImage } from "../image/names.ts";
 import { familiar, splitRepoTag } from "../image/reference.ts";
 import { listIds, loadRecord } from "../runtime/state/record.ts";
 import { last, parseNamed, type Verb, out, usage, write } from "./_shared.ts";
@@ -28,8 +30,6 @@ Example:
 
 const parse = (args: string[], values: string[], bools: string[]) => parseNamed(args, values, bools, HELP);
 
-const shortId = (id: string) => id.slice(7, 19);
-
 function human(n: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let i = 0;
@@ -40,104 +40,80 @@ function human(n: number): string {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 2 : n < 100 ? 1 : 0)}${units[i]}`;
 }
 
-/** Containers (any state) made from this image id. */
-function usersOf(id: string): string[] {
-  return listIds().filter((c) => loadRecord(c)?.image?.id === id);
+/** An image as `images` lists it: names in full (docker.io/library/busybox:latest). */
+export interface ImageRow {
+  id: string;
+  created: string;
+  size: number;
+  names: string[];
 }
 
-function find(ref: string): ImageRecord {
-  const rec = findImage(ref);
-  if (!rec) throw new ImageError(`No such image: ${ref}`, 1);
-  return rec;
-}
-
-/** Removes one name or a whole image; what Docker prints, line by line. No image is taken into use meanwhile. */
-function removeOne(ref: string, force: boolean): Promise<string[]> {
-  return withGcLock("exclusive", () => removeLocked(ref, force));
-}
-
-async function removeLocked(ref: string, force: boolean): Promise<string[]> {
-  const rec = find(ref);
-  const lines: string[] = [];
-  let byName: string | undefined;
-  try {
-    const n = fullName(ref);
-    if (readIndex().tags[n] === rec.id) byName = n;
-  } catch {}
-  const tags = tagsOf(rec.id);
-  // one of several names: only that name goes
-  if (byName && tags.length > 1) {
-    await updateIndex((ix) => delete ix.tags[byName]);
-    return [`Untagged: ${familiar(byName)}`];
+/** `images [-q] [--no-trunc] [REPOSITORY[:TAG]]` over rows from this host or from a daemon (cmd/remote.ts). */
+export function printImages(images: ImageRow[], args: string[]): void {
+  const { b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
+  let only: string | undefined;
+  if (pos[0]) only = pos[0].includes(":") ? fullName(pos[0]) : fullName(pos[0]).replace(/:latest$/, ":");
+  const rows: { repo: string; tag: string; img: ImageRow }[] = [];
+  for (const img of images) {
+    if (img.names.length === 0 && !only) rows.push({ repo: "<none>", tag: "<none>", img });
+    for (const t of [...img.names].sort()) {
+      if (only && !(only.endsWith(":") ? t.startsWith(only) : t === only)) continue;
+      const [repo, tag] = splitRepoTag(t);
+      rows.push({ repo, tag, img });
+    }
   }
-  if (!byName && tags.length > 1 && !force) throw new ImageError(`conflict: unable to delete ${shortId(rec.id)} (must be forced) - image is referenced in multiple repositories`, 1);
-  const users = usersOf(rec.id);
-  if (users.length) throw new ImageError(`conflict: unable to remove repository reference "${ref}" (must force) - container ${users[0]!.slice(0, 12)} is using its referenced image ${shortId(rec.id)}`, 1);
-  await updateIndex((ix) => {
-    for (const t of tagsOf(rec.id, ix)) {
-      delete ix.tags[t];
-      lines.push(`Untagged: ${familiar(t)}`);
-    }
-    delete ix.images[rec.id];
-    lines.push(`Deleted: ${rec.id}`);
-    collectGarbage(ix);
-  });
-  return lines;
+  // by the second, as the API reports Created: local and daemon lists come out alike
+  const secs = (r: ImageRow) => Math.floor(Date.parse(r.created) / 1000) || 0;
+  rows.sort((x, y) => secs(y.img) - secs(x.img) || x.repo.localeCompare(y.repo));
+  const id = (r: ImageRow) => (b.has("--no-trunc") ? r.id : shortId(r.id));
+  if (b.has("-q") || b.has("--quiet")) {
+    out([...new Set(rows.map((r) => id(r.img)))].join("\n"));
+    return;
+  }
+  out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.img), `${ago(r.img.created)} ago`, human(r.img.size)])));
 }
 
-function inspectView(rec: ImageRecord) {
-  const c = loadConfig(rec);
-  const m = loadManifest(rec.manifest);
-  const tags = tagsOf(rec.id);
-  return {
-    Id: rec.id,
-    RepoTags: tags.map(familiar),
-    RepoDigests: (rec.repoDigests ?? []).map(familiar),
-    Created: c.created ?? rec.created,
-    Author: c.author ?? "",
-    Config: { ...c.config, Env: c.config?.Env ?? [], Cmd: c.config?.Cmd ?? null, Entrypoint: c.config?.Entrypoint ?? null, WorkingDir: c.config?.WorkingDir ?? "", User: c.config?.User ?? "", Labels: c.config?.Labels ?? null },
-    Architecture: c.architecture,
-    Os: c.os,
-    Size: rec.size,
-    RootFS: { Type: "layers", Layers: c.rootfs.diff_ids },
-    Metadata: { LastTagTime: rec.added },
-    Descriptor: { mediaType: m.mediaType, digest: rec.manifest, size: getBlob(rec.manifest).length },
-  };
+/** Where the subcommands act: this host's store, or a daemon's API (cmd/remote.ts); printed the same way. */
+export interface ImageBackend {
+  /** import, save and prune exist only on this host for now */
+  local: boolean;
+  list(): Promise<ImageRow[]>;
+  inspect(ref: string): Promise<object>;
+  /** a file's path (this host may also load a directory) or the bytes read from stdin */
+  load(path: string, bytes?: Uint8Array): Promise<{ id: string; names: string[] }[]>;
+  remove(ref: string, force: boolean): Promise<Removed[]>;
+  tag(source: string, target: string): Promise<void>;
 }
 
-const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
-  async ls(args) {
-    const { b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
+export const localImages: ImageBackend = {
+  local: true,
+  async list() {
     const ix = readIndex();
-    let only: string | undefined;
-    if (pos[0]) only = pos[0].includes(":") ? fullName(pos[0]) : fullName(pos[0]).replace(/:latest$/, ":");
-    const rows: { repo: string; tag: string; rec: ImageRecord }[] = [];
-    for (const rec of Object.values(ix.images)) {
-      const tags = tagsOf(rec.id, ix);
-      if (tags.length === 0 && !only) rows.push({ repo: "<none>", tag: "<none>", rec });
-      for (const t of tags) {
-        if (only && !(only.endsWith(":") ? t.startsWith(only) : t === only)) continue;
-        const [repo, tag] = splitRepoTag(t);
-        rows.push({ repo, tag, rec });
-      }
-    }
-    rows.sort((x, y) => y.rec.created.localeCompare(x.rec.created) || x.repo.localeCompare(y.repo));
-    const id = (r: ImageRecord) => (b.has("--no-trunc") ? r.id : shortId(r.id));
-    if (b.has("-q") || b.has("--quiet")) {
-      out([...new Set(rows.map((r) => id(r.rec)))].join("\n"));
-      return;
-    }
-    out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.rec), `${ago(r.rec.created)} ago`, human(r.rec.size)])));
+    return Object.values(ix.images).map((rec) => ({ id: rec.id, created: rec.created, size: rec.size, names: tagsOf(rec.id, ix) }));
+  },
+  inspect: async (ref) => imageInspect(find(ref)),
+  load: (path, bytes) => loadArchive(path, bytes),
+  remove: (ref, force) => removeImage(ref, force),
+  tag: (source, target) => tagImage(source, target).then(() => {}),
+};
+
+const localOnly = (be: ImageBackend, what: string) => {
+  if (!be.local) usage(`ctr ${what} is not available against a daemon yet (-H): images, image inspect, load, rmi and tag are`);
+};
+
+const SUB: Record<string, (be: ImageBackend, args: string[]) => Promise<number | void>> = {
+  async ls(be, args) {
+    printImages(await be.list(), args);
   },
 
-  async inspect(args) {
+  async inspect(be, args) {
     const { v, pos } = parse(args, ["-f", "--format", "--type"], []);
     if (pos.length === 0) usage(`"image inspect" requires at least 1 argument.`);
     const views: unknown[] = [];
     let failed = 0;
     for (const ref of pos) {
       try {
-        views.push(inspectView(find(ref)));
+        views.push(await be.inspect(ref));
       } catch (e) {
         write(2, `Error: ${(e as Error).message}\n`);
         failed++;
@@ -149,7 +125,8 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     return failed ? 1 : 0;
   },
 
-  async import(args) {
+  async import(be, args) {
+    localOnly(be, "import");
     const { pos } = parse(args, ["-c", "--change", "-m", "--message"], []);
     if (pos.length < 1 || pos.length > 2) usage(`"import" requires 1 or 2 arguments: FILE [REPOSITORY[:TAG]]`);
     let bytes: Uint8Array;
@@ -162,7 +139,7 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     out(rec.id);
   },
 
-  async load(args) {
+  async load(be, args) {
     const { v, b } = parse(args, ["-i", "--input"], ["-q", "--quiet"]);
     const file = last(v, "-i", "--input");
     let bytes: Uint8Array | undefined;
@@ -171,14 +148,15 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
       bytes = new Uint8Array(await Bun.stdin.arrayBuffer());
       if (bytes.length === 0) throw new ImageError("requested load from stdin, but stdin is empty", 1);
     }
-    for (const l of await loadArchive(file ?? "stdin", bytes)) {
+    for (const l of await be.load(file ?? "stdin", bytes)) {
       if (b.has("-q")) continue;
       if (l.names.length === 0) out(`Loaded image ID: ${l.id}`);
       for (const n of l.names) out(`Loaded image: ${familiar(n)}`);
     }
   },
 
-  async save(args) {
+  async save(be, args) {
+    localOnly(be, "save");
     const { v, pos } = parse(args, ["-o", "--output"], []);
     const file = last(v, "-o", "--output");
     if (pos.length === 0) usage(`"save" requires at least 1 argument.`);
@@ -188,13 +166,13 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     else writeFileSync(file, tar);
   },
 
-  async rm(args) {
+  async rm(be, args) {
     const { b, pos } = parse(args, [], ["-f", "--force", "--no-prune"]);
     if (pos.length === 0) usage(`"rmi" requires at least 1 argument.`);
     let failed = 0;
     for (const ref of pos) {
       try {
-        for (const l of await removeOne(ref, b.has("-f") || b.has("--force"))) out(l);
+        for (const r of await be.remove(ref, b.has("-f") || b.has("--force"))) out(r.Untagged ? `Untagged: ${r.Untagged}` : `Deleted: ${r.Deleted}`);
       } catch (e) {
         write(2, `Error response from daemon: ${(e as Error).message}\n`);
         failed++;
@@ -203,15 +181,14 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
     return failed ? 1 : 0;
   },
 
-  async tag(args) {
+  async tag(be, args) {
     const { pos } = parse(args, [], []);
     if (pos.length !== 2) usage(`"tag" requires exactly 2 arguments: SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`);
-    const rec = find(pos[0]!);
-    const name = fullName(pos[1]!);
-    await updateIndex((ix) => (ix.tags[name] = rec.id));
+    await be.tag(pos[0]!, pos[1]!);
   },
 
-  async prune(args) {
+  async prune(be, args) {
+    localOnly(be, "image prune");
     const { b } = parse(args, ["--filter"], ["-a", "--all", "-f", "--force"]);
     const all = b.has("-a") || b.has("--all");
     const lines: string[] = [];
@@ -236,7 +213,8 @@ const SUB: Record<string, (args: string[]) => Promise<number | void>> = {
   },
 };
 
-const image: Verb = async (args) => {
+/** `ctr image` against a backend: this host's (the verb) or a daemon's (ctr -H). */
+export const imageVerb = (be: ImageBackend): Verb => async (args) => {
   const [sub, ...rest] = args;
   if (!sub || sub === "--help") {
     out(HELP);
@@ -245,9 +223,9 @@ const image: Verb = async (args) => {
   const name = sub === "list" ? "ls" : sub === "remove" || sub === "rmi" ? "rm" : sub;
   const fn = SUB[name];
   if (!fn) usage(`unknown image command: ${sub}`);
-  return fn(rest);
+  return fn(be, rest);
 };
-export default image;
+export default imageVerb(localImages);
 
 /** Docker's top-level spellings: `ctr images` is `ctr image ls`, and so on. */
-export const alias = (sub: string): Verb => (args) => SUB[sub]!(args);
+export const alias = (sub: string, be = localImages): Verb => (args) => SUB[sub]!(be, args);

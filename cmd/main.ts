@@ -13,8 +13,9 @@ async function main(argv: string[]): Promise<number> {
     return (await (await import("./oci.ts")).default(argv)) ?? 0;
   }
   let rest: string[];
+  let host: string | undefined;
   try {
-    rest = parseGlobals(argv).rest;
+    ({ rest, host } = parseGlobals(argv));
   } catch (e) {
     return fail(e, 1);
   }
@@ -30,7 +31,8 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    const mod = await entry.load();
+    // -H / CTR_HOST: a client of the daemon (which itself always acts on this host)
+    const mod = host && verb !== "daemon" ? { default: await (await import("./remote.ts")).remoteVerb(host, verb) } : await entry.load();
     trace("verb loaded");
     const code = await mod.default(args);
     return typeof code === "number" ? code : 0;

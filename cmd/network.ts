@@ -1,10 +1,10 @@
 // ctr network create|ls|inspect|rm|connect|disconnect: one verb, its
-// subcommands each a few lines over net/.
+// subcommands each a few lines over a backend: net/ on this host, or a
+// daemon's API (ctr -H, cmd/remote.ts), printed the same way.
 import { netContext } from "../net/container.ts";
 import { connectContainer, disconnectContainer } from "../net/container.ts";
-import { loadNetConfig } from "../net/config.ts";
-import { createNetwork, inspectNetwork, removeNetwork } from "../net/networks.ts";
-import { listNetworks, loadNetwork } from "../net/store.ts";
+import { type CreateNetwork, createNetwork, removeNetwork } from "../net/networks.ts";
+import { findNetworkView, type NetworkView, networkViews } from "../net/view.ts";
 import { findContainer } from "../runtime/lifecycle.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { out, parseNamed, usage, type Verb, write } from "./_shared.ts";
@@ -30,42 +30,59 @@ Example:
 const parse = (args: string[], values: string[], bools: string[]) => parseNamed(args, values, bools, HELP);
 
 const kv = (list: string[] = []) => Object.fromEntries(list.map((s) => (s.includes("=") ? [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)] : [s, ""])));
+
+/** Where the subcommands act: this host's state (local) or a daemon's API (cmd/remote.ts); the output is the same. */
+export interface NetworkBackend {
+  list(): Promise<NetworkView[]>;
+  find(ref: string): Promise<NetworkView | undefined>;
+  create(c: CreateNetwork): Promise<string>;
+  remove(ref: string): Promise<void>;
+  connect(network: string, container: string, aliases: string[], ip?: string): Promise<void>;
+  disconnect(network: string, container: string): Promise<void>;
+}
+
 const ctx = () => netContext(stateRoot());
 
-const SUB: Record<string, (args: string[]) => number | void> = {
-  create(args) {
+export const localNetworks: NetworkBackend = {
+  list: async () => networkViews(stateRoot()),
+  find: async (ref) => findNetworkView(stateRoot(), ref),
+  create: async (c) => createNetwork(ctx(), c).id,
+  remove: async (ref) => removeNetwork(ctx(), findNetworkView(stateRoot(), ref)?.Name ?? ref),
+  async connect(network, container, aliases, ip) {
+    const rec = findContainer(container);
+    connectContainer(ctx(), rec.id, rec.name, network, aliases, ip);
+  },
+  disconnect: async (network, container) => disconnectContainer(ctx(), findContainer(container).id, network),
+};
+
+type Sub = (be: NetworkBackend, args: string[]) => Promise<number | void>;
+
+const SUB: Record<string, Sub> = {
+  async create(be, args) {
     const { v, b, pos } = parse(args, ["--subnet", "--gateway", "--opt", "-o", "--label", "--driver", "-d"], ["--internal"]);
     if (pos.length !== 1) usage(`"network create" requires exactly 1 argument.`);
     const driver = (v["--driver"] ?? v["-d"])?.at(-1) ?? "bridge";
     if (driver !== "bridge") usage(`network driver ${driver} is not supported: only bridge`);
-    const n = createNetwork(ctx(), {
+    out(await be.create({
       name: pos[0]!, subnet: v["--subnet"]?.at(-1), gateway: v["--gateway"]?.at(-1), internal: b.has("--internal"),
       options: kv([...(v["--opt"] ?? []), ...(v["-o"] ?? [])]), labels: kv(v["--label"]),
-    });
-    out(n.id);
+    }));
   },
-  ls(args) {
+  async ls(be, args) {
     const { b } = parse(args, [], ["-q", "--quiet", "--no-trunc"]);
-    const nets = listNetworks(stateRoot()).filter((n) => !n.builtin);
-    const bridge = loadNetwork(stateRoot(), "bridge");
     const id = (s: string) => (b.has("--no-trunc") ? s : s.slice(0, 12));
-    const rows = [
-      [id(bridge?.id ?? new Bun.CryptoHasher("sha256").update(loadNetConfig().bridge).digest("hex")), "bridge", "bridge", "local"],
-      [id(new Bun.CryptoHasher("sha256").update("host").digest("hex")), "host", "host", "local"],
-      [id(new Bun.CryptoHasher("sha256").update("none").digest("hex")), "none", "null", "local"],
-      ...nets.map((n) => [id(n.id), n.name, n.driver, "local"]),
-    ].sort((x, y) => x[1]!.localeCompare(y[1]!));
+    const rows = (await be.list()).map((n) => [id(n.Id), n.Name, n.Driver, n.Scope]);
     if (b.has("-q") || b.has("--quiet")) return out(rows.map((r) => r[0]).join("\n"));
     out(table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], rows as string[][]));
   },
-  inspect(args) {
+  async inspect(be, args) {
     const { v, pos } = parse(args, ["-f", "--format"], []);
     if (pos.length === 0) usage(`"network inspect" requires at least 1 argument.`);
     const docs: object[] = [];
     let missing = 0;
     for (const name of pos) {
-      const n = name === "bridge" ? loadNetwork(stateRoot(), "bridge") : loadNetwork(stateRoot(), name);
-      if (n) docs.push(inspectNetwork(n));
+      const n = await be.find(name);
+      if (n) docs.push(n);
       else {
         write(2, `Error: No such network: ${name}\n`);
         missing++;
@@ -76,13 +93,13 @@ const SUB: Record<string, (args: string[]) => number | void> = {
     else out(JSON.stringify(docs, null, 4));
     return missing ? 1 : 0;
   },
-  rm(args) {
+  async rm(be, args) {
     const { pos } = parse(args, [], ["-f", "--force"]);
     if (pos.length === 0) usage(`"network rm" requires at least 1 argument.`);
     let failed = 0;
     for (const name of pos) {
       try {
-        removeNetwork(ctx(), name);
+        await be.remove(name);
         out(name);
       } catch (e) {
         write(2, `Error response from daemon: ${(e as Error).message}\n`);
@@ -91,25 +108,26 @@ const SUB: Record<string, (args: string[]) => number | void> = {
     }
     return failed ? 1 : 0;
   },
-  connect(args) {
+  async connect(be, args) {
     const { v, pos } = parse(args, ["--alias", "--ip"], []);
     if (pos.length !== 2) usage(`"network connect" requires exactly 2 arguments.`);
-    const rec = findContainer(pos[1]!);
-    connectContainer(ctx(), rec.id, rec.name, pos[0]!, v["--alias"] ?? [], v["--ip"]?.at(-1));
+    await be.connect(pos[0]!, pos[1]!, v["--alias"] ?? [], v["--ip"]?.at(-1));
   },
-  disconnect(args) {
+  async disconnect(be, args) {
     const { pos } = parse(args, [], ["-f", "--force"]);
     if (pos.length !== 2) usage(`"network disconnect" requires exactly 2 arguments.`);
-    disconnectContainer(ctx(), findContainer(pos[1]!).id, pos[0]!);
+    await be.disconnect(pos[0]!, pos[1]!);
   },
 };
 
-const network: Verb = async (args) => {
+/** `ctr network` against a backend: this host's (the verb) or a daemon's (ctr -H). */
+export const networkVerb = (be: NetworkBackend): Verb => async (args) => {
   const [sub, ...rest] = args;
   if (!sub || sub === "--help" || sub === "help") return out(HELP);
   const alias: Record<string, string> = { list: "ls", remove: "rm" };
   const fn = SUB[alias[sub] ?? sub];
   if (!fn) usage(`unknown network command: ${sub}`);
-  return fn!(rest) ?? 0;
+  return (await fn!(be, rest)) ?? 0;
 };
-export default network;
+
+export default networkVerb(localNetworks);

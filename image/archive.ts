@@ -6,7 +6,8 @@
 import { lstatSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { hostPlatform, type ImageConfig, type Index, type Manifest, MT, parseConfig, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
-import { canonical, parseReference } from "./reference.ts";
+import { canonical, familiar, parseReference } from "./reference.ts";
+import { emitEvent } from "../runtime/state/events.ts";
 import { addImage, getBlob, ImageError, type ImageRecord, loadManifest, putBlob, readIndex, sha256, tagsOf, withGcLock } from "./store.ts";
 import { decompress, readTar, writeTar, type WriteEntry } from "./tar.ts";
 
@@ -47,7 +48,9 @@ async function importLocked(tar: Uint8Array, name: string | undefined, changes: 
     config: { mediaType: MT.ociConfig, digest: putBlob(cfg), size: cfg.length },
     layers: [{ mediaType: layerMediaType(tar), digest: layer, size: tar.length }],
   };
-  return addImage(putBlob(jsonBytes(manifest)), name ? [fullName(name)] : []);
+  const rec = await addImage(putBlob(jsonBytes(manifest)), name ? [fullName(name)] : []);
+  emitEvent("image", "import", rec.id, { name: name ? familiar(fullName(name)) : rec.id });
+  return rec;
 }
 
 /** Files of an archive by path: a directory read from disk, or a tar's entries (symlinks followed inside it). */
@@ -94,7 +97,14 @@ export interface Loaded {
 
 /** `load -i`: a docker save tar, an OCI layout tar, or an OCI layout directory; or the tar's bytes (`load` from stdin). */
 export function loadArchive(path: string, bytes?: Uint8Array): Promise<Loaded[]> {
-  return withGcLock("shared", () => loadLocked(path, bytes));
+  return withGcLock("shared", async () => {
+    const loaded = await loadLocked(path, bytes);
+    for (const l of loaded) {
+      if (l.names.length === 0) emitEvent("image", "load", l.id, { name: l.id });
+      for (const n of l.names) emitEvent("image", "load", familiar(n), { name: familiar(n) });
+    }
+    return loaded;
+  });
 }
 
 async function loadLocked(path: string, bytes?: Uint8Array): Promise<Loaded[]> {

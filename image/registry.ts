@@ -4,7 +4,10 @@
 // against its digest before it is stored (putBlob refuses a mismatch).
 import { type Descriptor, hostPlatform, MT, parseManifestOrIndex, selectPlatform } from "./manifest.ts";
 import { type Credentials, loadCredentials } from "./auth.ts";
-import { canonical, parseReference } from "./reference.ts";
+import { canonical, familiar, parseReference } from "./reference.ts";
+import { emitEvent } from "../runtime/state/events.ts";
+import type { PullProgress } from "./progress.ts";
+export { type PullProgress, progressLine } from "./progress.ts";
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { addImage, blobPath, hasBlob, ImageError, type ImageRecord, putBlob, sha256, withGcLock } from "./store.ts";
@@ -16,9 +19,14 @@ export interface PullOptions {
   /** registries spoken to over plain HTTP (host[:port]); loopback hosts always are, as in Docker */
   insecure?: string[];
   platform?: { architecture: string; os: string };
-  /** one line per event, as docker pull prints them */
-  progress?: (line: string) => void;
+  /** what docker pull reports: per layer (id) a status, with bytes so far while Downloading */
+  progress?: (p: PullProgress) => void;
+  /** a login given with the request (the API's X-Registry-Auth), over the one `ctr login` saved */
+  credentials?: Credentials;
 }
+
+/** How often a layer's byte count is reported while it downloads. */
+const PROGRESS_EVERY_MS = 100;
 
 export interface Pulled {
   image: ImageRecord;
@@ -114,7 +122,7 @@ const ATTEMPTS = 4;
  * registry that ignores Range sends it all again. Stored only if size and
  * digest match.
  */
-async function download(s: Session, d: Descriptor, retrying: (from: number) => void): Promise<void> {
+async function download(s: Session, d: Descriptor, retrying: (from: number) => void, bytes: (current: number) => void = () => {}): Promise<void> {
   const partial = `${blobPath(d.digest)}.partial`;
   mkdirSync(dirname(partial), { recursive: true });
   for (let attempt = 1; ; attempt++) {
@@ -129,11 +137,16 @@ async function download(s: Session, d: Descriptor, retrying: (from: number) => v
       if (resumed) for await (const chunk of Bun.file(partial).stream()) hash.update(chunk);
       fd = openSync(partial, resumed ? "a" : "w");
       let size = resumed ? from : 0;
+      let shown = 0;
       for await (const chunk of res.body ?? []) {
         size += chunk.length;
         if (size > d.size) throw new ImageError(`blob ${d.digest}: more than the ${d.size} bytes the manifest says; not stored`);
         writeSync(fd, chunk);
         hash.update(chunk);
+        if (Date.now() - shown >= PROGRESS_EVERY_MS) {
+          shown = Date.now();
+          bytes(size);
+        }
       }
       closeSync(fd);
       fd = undefined;
@@ -166,8 +179,8 @@ export function pull(refText: string, opts: PullOptions = {}): Promise<Pulled> {
 async function pullLocked(refText: string, opts: PullOptions): Promise<Pulled> {
   const ref = parseReference(refText);
   const say = opts.progress ?? (() => {});
-  const s = new Session(endpoint(ref.domain, insecureHosts(opts.insecure)), ref.path, ref.domain, loadCredentials(ref.domain));
-  say(`${ref.digest ?? ref.tag}: Pulling from ${ref.path.replace(/^library\//, "")}`);
+  const s = new Session(endpoint(ref.domain, insecureHosts(opts.insecure)), ref.path, ref.domain, opts.credentials ?? loadCredentials(ref.domain));
+  say({ id: ref.digest ?? ref.tag, status: `Pulling from ${ref.path.replace(/^library\//, "")}` });
   let top = await getManifest(s, ref.digest ?? ref.tag!);
   const pending: [Uint8Array, string][] = [[top.bytes, top.digest]];
   let parsed = parseManifestOrIndex(top.bytes);
@@ -183,13 +196,13 @@ async function pullLocked(refText: string, opts: PullOptions): Promise<Pulled> {
   const fetchBlob = async (d: Descriptor, show: boolean) => {
     const short = d.digest.slice(7, 19);
     if (hasBlob(d.digest)) {
-      if (show) say(`${short}: Already exists`);
+      if (show) say({ id: short, status: "Already exists" });
       return;
     }
     downloaded = true;
-    if (show) say(`${short}: Pulling fs layer`);
-    await download(s, d, (n) => show && say(`${short}: Retrying from byte ${n}`));
-    if (show) say(`${short}: Download complete`);
+    if (show) say({ id: short, status: "Pulling fs layer" });
+    await download(s, d, (n) => show && say({ id: short, status: `Retrying from byte ${n}` }), (n) => show && say({ id: short, status: "Downloading", current: n, total: d.size }));
+    if (show) say({ id: short, status: "Download complete" });
   };
   await fetchBlob(m.config, false);
   const queue = [...m.layers];
@@ -200,8 +213,9 @@ async function pullLocked(refText: string, opts: PullOptions): Promise<Pulled> {
   for (const [bytes, digest] of pending) putBlob(bytes, digest);
   const name = ref.tag ? canonical(ref) : undefined;
   const image = await addImage(top.digest, name ? [name] : [], `${ref.domain}/${ref.path}@${pending[0]![1]}`);
-  for (const l of m.layers) if (downloaded) say(`${l.digest.slice(7, 19)}: Pull complete`);
-  say(`Digest: ${pending[0]![1]}`);
+  for (const l of m.layers) if (downloaded) say({ id: l.digest.slice(7, 19), status: "Pull complete" });
+  say({ status: `Digest: ${pending[0]![1]}` });
+  emitEvent("image", "pull", name ? familiar(name) : refText, { name: name ? familiar(name) : refText });
   return { image, name, digest: pending[0]![1], downloaded };
 }
 

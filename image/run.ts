@@ -65,10 +65,10 @@ async function findAndMount(spec: ContainerSpec, containerDir: string): Promise<
     if (policy === "never") throw new ImageError(`No such image: ${shown} (--pull never)`);
     const say = (line: string) => writeSync(2, `${line}\n`);
     if (policy === "missing") say(`Unable to find image '${shown}' locally`);
-    const { pull } = await import("./registry.ts");
+    const { pull, progressLine } = await import("./registry.ts");
     let r;
     try {
-      r = await pull(ref, { progress: say });
+      r = await pull(ref, { progress: (p) => { const l = progressLine(p); if (l) say(l); } });
     } catch (e) {
       throw new ImageError(`pulling ${shown}: ${(e as Error).message}`);
     }

@@ -16,6 +16,7 @@ import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
+import { emitEvent } from "../runtime/state/events.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -123,6 +124,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
           net.endpoints[r.id] = e;
           saveNetwork(ctx.root, net); // recorded before it exists: rm finds it whatever fails next
           wireEndpoint(host, inside, fd, net, e, k === 0);
+          emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
         });
       } finally {
         closeSync(fd);
@@ -161,6 +163,7 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
       n.released = [...(n.released ?? []), { veth: e.veth, ip: e.ip }];
       delete n.endpoints[id];
       saveNetwork(ctx.root, n);
+      emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
     removeNetns(path);
     refreshHosts(ctx.root, mine);
@@ -200,6 +203,7 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
       inside.close();
     }
     refreshHosts(ctx.root, [net]);
+    emitEvent("network", "connect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
     return e;
   });
 }
@@ -214,6 +218,7 @@ export function disconnectContainer(ctx: NetContext, id: string, network: string
     delete net.endpoints[id];
     saveNetwork(ctx.root, net);
     refreshHosts(ctx.root, [net]);
+    emitEvent("network", "disconnect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
   });
 }
 

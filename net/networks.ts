@@ -7,6 +7,7 @@ import { NetError } from "./errors.ts";
 import { contains, firstHost, formatSubnet, ipToInt, nextSubnet, overlaps, parseSubnet, type Subnet } from "./ipam.ts";
 import { AF } from "./netlink/codec.ts";
 import { withNetlink } from "./netlink/client.ts";
+import { emitEvent } from "../runtime/state/events.ts";
 import { deleteNetwork, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export const PREDEFINED = ["bridge", "host", "none"];
@@ -65,6 +66,7 @@ export function createNetwork(ctx: NetContext, c: CreateNetwork): NetworkRecord 
         nl.deleteLink(bridge); // nothing half-made
         throw e;
       }
+      emitEvent("network", "create", n.id, { name: n.name, type: n.driver }, ctx.root);
       return n;
     });
   });
@@ -79,6 +81,7 @@ export function removeNetwork(ctx: NetContext, name: string): void {
     if (live.length) throw new NetError(`error while removing network: network ${name} id ${n.id} has active endpoints (${live.length} container${live.length > 1 ? "s" : ""})`, 1);
     withNetlink((nl) => nl.deleteLink(n.bridge));
     deleteNetwork(ctx.root, name);
+    emitEvent("network", "destroy", n.id, { name: n.name, type: n.driver }, ctx.root);
   });
 }
 

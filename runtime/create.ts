@@ -25,6 +25,7 @@ import { mkfifo } from "./sys/libc.ts";
 import { trace } from "./trace.ts";
 import { claimName, newId, randomName, resolveRef } from "./state/names.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
+import { containerEvent, monitorEvents } from "./state/events.ts";
 import { procStartTime } from "./state/proc.ts";
 import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -270,6 +271,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   trace("decided");
   // the record first: whatever happens after (even kill -9), rm -f finds it
   saveRecord(record);
+  containerEvent(record, "create");
   releaseImage();
   try {
     claimName(record.name, id);
@@ -298,6 +300,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       mkfifo(input.execFifo, 0o622);
       chmodSync(input.execFifo, 0o622); // past the umask
     }
+    if (!spec.oci) input.events = monitorEvents(record);
     const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive });
@@ -323,6 +326,8 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
 export function releaseCreated(rec: ContainerRecord): void {
   const fifo = join(containerDir(rec.id), "exec.fifo");
   if (!existsSync(fifo)) throw new EngineError(`container ${rec.name} is not in the created state`, 1);
+  // journalled before the init is let go: it cannot die before its start is written
+  containerEvent(rec, "start");
   readFileSync(fifo);
   rmSync(fifo, { force: true });
   saveRecord({ ...rec, started: true });

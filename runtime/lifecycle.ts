@@ -10,6 +10,7 @@ import { withLock } from "./state/lock.ts";
 import { containerDir, containerLock } from "./state/paths.ts";
 import { type ContainerRecord, loadRecord } from "./state/record.ts";
 import { type LiveState, liveState } from "./state/status.ts";
+import { containerEvent } from "./state/events.ts";
 
 export function findContainer(ref: string): ContainerRecord {
   const id = resolveRef(ref);
@@ -23,6 +24,8 @@ export function killContainer(rec: ContainerRecord, sig = "SIGKILL"): void {
   if (live.status !== "running" && live.status !== "paused" && live.status !== "created")
     throw new EngineError(`Cannot kill container: ${rec.id}: Container ${rec.id} is not running`, 1);
   const n = signalNumber(sig);
+  // journalled first: the monitor's `die` may follow at once
+  containerEvent(rec, "kill", { signal: String(n) });
   signal(live.pid, n);
   // as Docker: SIGKILL or the stop signal ends a paused container, so it is
   // thawed to receive it; any other signal waits, queued, for `unpause`
@@ -37,6 +40,7 @@ export async function pauseContainer(rec: ContainerRecord): Promise<void> {
     if (st !== "running") throw new EngineError(`Container ${rec.id} is not running`, 1);
     freezeCgroup(rec.cgroup);
   });
+  containerEvent(rec, "pause");
 }
 
 export async function unpauseContainer(rec: ContainerRecord): Promise<void> {
@@ -44,6 +48,7 @@ export async function unpauseContainer(rec: ContainerRecord): Promise<void> {
     if (liveState(rec).status !== "paused") throw new EngineError(`Container ${rec.id} is not paused`, 1);
     thawCgroup(rec.cgroup);
   });
+  containerEvent(rec, "unpause");
 }
 
 /** SIGTERM (or the stop signal), then SIGKILL after the timeout; no restart afterwards. */
@@ -57,14 +62,20 @@ export async function stopContainer(rec: ContainerRecord, timeoutSec?: number): 
       signal(rec.monitorPid, "SIGTERM");
       await waitExited(rec, 10000);
     }
+    containerEvent(rec, "stop");
     return;
   }
   const t = timeoutSec ?? rec.spec.stopTimeout;
+  containerEvent(rec, "kill", { signal: String(signalNumber(rec.spec.stopSignal)) });
   signal(live.pid, signalNumber(rec.spec.stopSignal));
   if (live.status === "paused") thawCgroup(rec.cgroup);
-  if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) signal(live.pid, "SIGKILL");
+  if (!(await waitGone(live.pid, live.init?.starttime, t * 1000))) {
+    containerEvent(rec, "kill", { signal: "9" });
+    signal(live.pid, "SIGKILL");
+  }
   await waitGone(live.pid, live.init?.starttime, 10000);
   await waitExited(rec, 10000);
+  containerEvent(rec, "stop");
 }
 
 /** Waits until the monitor has recorded the exit (or is gone). */

@@ -32,6 +32,8 @@ export interface RunInput {
   onExit?: string[];
   /** the memory cgroup's file with "oom_kill N": the monitor records in exit.json whether it grew */
   oomCounter?: string;
+  /** what the monitor needs to append start and die lines to the event journal (runtime/state/events.ts monitorEvents) */
+  events?: { path: string; actor: string; namesDir: string; id: string; name: string };
   idMap?: { uid: string; gid: string };
   /** the rootfs is owned by the mapped ids already (an OCI bundle's): no idmapped mount of it */
   rootfsMapped?: boolean;
@@ -129,6 +131,7 @@ export function buildRunPlan(i: RunInput): Step[] {
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
+  if (i.events) steps.push({ op: "EVENTS", args: [i.events.path, i.events.actor, i.events.namesDir, i.events.id, i.events.name] });
   if (i.execFifo) steps.push({ op: "EXEC_FIFO", args: [i.execFifo] });
   if (i.consoleSocket) steps.push({ op: "CONSOLE_SOCKET", args: [i.consoleSocket] });
 

@@ -12,6 +12,7 @@ import { isAlive } from "./state/proc.ts";
 import { loadRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
 import { withLock } from "./state/lock.ts";
+import { containerEvent } from "./state/events.ts";
 
 export interface RemoveOptions {
   force: boolean;
@@ -56,6 +57,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     if (rec.image) await unmountImageRootfs(id);
     rmSync(containerDir(id), { recursive: true, force: true });
     releaseName(rec.name, id);
+    containerEvent(rec, "destroy");
   });
   rmSync(containerLock(id), { force: true });
 }

@@ -6,6 +6,7 @@ import { claimName, NameError, releaseName } from "./state/names.ts";
 import { containerLock } from "./state/paths.ts";
 import { withLock } from "./state/lock.ts";
 import { loadRecord, saveRecord } from "./state/record.ts";
+import { containerEvent } from "./state/events.ts";
 
 export async function renameContainer(ref: string, newName: string): Promise<void> {
   const rec = findContainer(ref);
@@ -22,5 +23,6 @@ export async function renameContainer(ref: string, newName: string): Promise<voi
     }
     saveRecord({ ...cur, name });
     releaseName(cur.name, rec.id);
+    containerEvent({ ...cur, name }, "rename", { oldName: `/${cur.name}` });
   });
 }

@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -69,6 +70,65 @@ static int state_exists(const char *name) {
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", state_dir, name);
   return state_dir && access(path, F_OK) == 0;
+}
+
+/* The container's name now, which a rename may have changed since the Plan
+ * was written: the file under names/ that holds its id. Names are
+ * [a-zA-Z0-9_.-] (runtime/state/names.ts), safe to put in JSON as they are. */
+static int holds_id(const char *names_dir, const char *name, const char *id) {
+  char path[4096], buf[80];
+  snprintf(path, sizeof path, "%s/%s", names_dir, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return r == (ssize_t)strlen(id) && memcmp(buf, id, (size_t)r) == 0;
+}
+
+static int current_name(const char *names_dir, const char *id, const char *was, char *out, size_t n) {
+  /* the name it was created with, most often; the whole directory only after a rename */
+  if (strlen(was) < n && holds_id(names_dir, was, id)) {
+    strcpy(out, was);
+    return 0;
+  }
+  DIR *d = opendir(names_dir);
+  if (!d) return -1;
+  int found = -1;
+  struct dirent *e;
+  while (found < 0 && (e = readdir(d))) {
+    const char *c = e->d_name;
+    if (c[0] == '.' || strlen(c) >= n || strspn(c, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(c)) continue;
+    if (holds_id(names_dir, c, id)) {
+      strcpy(out, c);
+      found = 0;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+/* Container events only the monitor sees in order: `start` of an init it
+ * started running (and of each restart) and `die`. TS wrote the actor
+ * (id, image, labels; an open "Attributes" object) and where names live; the
+ * monitor adds the action, the name the container has now, what only it
+ * knows and the time, and appends the line in one O_APPEND write, which no
+ * other writer of the journal can split.
+ * OP_EVENTS: journal path, actor, names dir, id, name at create */
+static void journal(const char *action, const char *extra) {
+  const struct op *o = plan_find(&plan, OP_EVENTS);
+  if (!o || o->argc < 5) return;
+  char name[256];
+  if (current_name(o->argv[2], o->argv[3], o->argv[4], name, sizeof name) < 0) snprintf(name, sizeof name, "%s", o->argv[4]);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char line[4096];
+  int n = snprintf(line, sizeof line, "{\"Type\":\"container\",\"Action\":\"%s\",%s,\"name\":\"%s\"%s}},\"scope\":\"local\",\"time\":%lld,\"timeNano\":%lld%09ld}\n",
+                   action, o->argv[1], name, extra, (long long)ts.tv_sec, (long long)ts.tv_sec, ts.tv_nsec);
+  if (n <= 0 || n >= (int)sizeof line) return;
+  int fd = open(o->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return;
+  if (write(fd, line, (size_t)n) < 0) {}
+  close(fd);
 }
 
 /* The kernel's count of OOM kills in the container's memory cgroup ("oom_kill N"
@@ -541,6 +601,8 @@ int main(void) {
              "{\"pid\":%d,\"starttime\":%llu,\"monitorPid\":%d,\"startedAt\":\"%s\",\"restartCount\":%d}\n",
              (int)r.pid, proc_starttime(r.pid), (int)getpid(), ts, restarts);
     if (!exec_mode) state_write("init.json", js);
+    /* a created init waits on exec.fifo: its `start` is journalled by `ctr start` */
+    if (!exec_mode && (!fifo || restarts > 0)) journal("start", "");
     report("pid %d\n", (int)r.pid);
     if (inherit) return 0;
     time_t began = time(NULL);
@@ -552,6 +614,9 @@ int main(void) {
     snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d,\"oomKilled\":%s}\n", code,
              WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts, restarts, oom ? "true" : "false");
     if (!exec_mode) state_write("exit.json", js);
+    char extra[96];
+    snprintf(extra, sizeof extra, ",\"execDuration\":\"%ld\",\"exitCode\":\"%d\"", (long)(time(NULL) - began), code);
+    if (!exec_mode) journal("die", extra);
     report("exit %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
     if (exec_mode || !should_restart(code, restarts)) {
       /* --rm: become `ctr rm` ourselves, so removal happens even when no CLI is

@@ -47,6 +47,7 @@ enum op_kind {
   OP_ON_EXIT = 14,
   OP_IDMAP_ROOTFS = 15, /* host path: the monitor makes an idmapped clone of it for the init's user namespace */      /* argv executed in place of the monitor once the container is gone (--rm) */
   OP_CONSOLE_SOCKET = 16, /* unix socket path: the init's pty master is sent there (OCI --console-socket), not kept */
+  OP_EVENTS = 17,       /* journal path, actor JSON (open), names dir, id, name: start and die lines appended by the monitor (runtime/state/events.ts) */
   OP_OOM_COUNTER = 19,  /* memory.oom_control (v1) or memory.events (v2): its "oom_kill N" before each start and at exit -> exit.json oomKilled */
 
   /* init steps, performed in order */

@@ -393,3 +393,8 @@ describe("--preserve-fds", () => {
     expect(seen.ctr).toEqual(seen.runc!);
   });
 });
+
+test("ctr as runc keeps no event journal in the caller's root (containerd and Podman keep their own events)", () => {
+  expect(existsSync(roots.ctr)).toBe(true);
+  expect(existsSync(join(roots.ctr, "events.log"))).toBe(false);
+});

@@ -294,3 +294,21 @@ describe("pull from a registry that lies", () => {
     }
   });
 });
+
+describe("on a terminal", () => {
+  test("each layer has one line, updated in place, with a byte bar while it downloads", async () => {
+    const layer = gz(writeTar([{ name: "tty", type: "file", data: crypto.getRandomValues(new Uint8Array(60000)) }]));
+    const img = imageOf([layer], { Cmd: ["true"] });
+    await pushImage(reg.host, "test/tty", "1", img.config, img.layers);
+    // script(1) gives ctr a pty for stdout
+    const p = Bun.spawnSync(["script", "-qec", `${CTR} pull ${reg.host}/test/tty:1`, "/dev/null"], { env: { ...process.env, CTR_ROOT: root } });
+    const out = p.stdout.toString();
+    expect(p.exitCode).toBe(0);
+    const id = sha256(layer).slice(0, 12);
+    expect(out).toContain(`${id}: Pulling fs layer\r\n`);
+    // later states overwrite that line: cursor up one, clear it, write, back down
+    expect(out).toMatch(new RegExp(`\\x1b\\[1A\\r\\x1b\\[2K${id}: Downloading \\[[=> ]{50}\\] +[0-9.]+k?B/${Number((layer.length / 1000).toPrecision(4))}kB\\x1b\\[1B\\r`));
+    expect(out).toContain(`\x1b[1A\r\x1b[2K${id}: Pull complete\x1b[1B\r`);
+    expect(out).toContain(`Status: Downloaded newer image for ${reg.host}/test/tty:1\r\n`);
+  });
+});

@@ -1,0 +1,172 @@
+// The ctr CLI as a client of a daemon (`ctr -H URI`, CTR_HOST): typed calls
+// over the same Docker Engine API the daemon serves, with fetch (its `unix`
+// option for unix sockets). Container verbs add their calls here.
+//
+//   unix:///run/ctr/ctr.sock   a unix socket (also a bare absolute path)
+//   tcp://127.0.0.1:2375       plain HTTP (https:// for TLS)
+import type { ImageInspect, ImageSummary } from "../image/view.ts";
+import type { PullProgress } from "../image/progress.ts";
+import type { NetworkView } from "../net/view.ts";
+
+export const CLIENT_API_VERSION = "1.45";
+
+/** A refusal or failure the daemon reported, with its status; shown as Docker shows it. */
+export class DaemonError extends Error {
+  override name = "EngineError";
+  readonly exitCode = 1;
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Endpoint {
+  base: string;
+  unix?: string;
+}
+
+export function parseHost(uri: string): Endpoint {
+  if (uri.startsWith("/")) return { base: "http://localhost", unix: uri };
+  const m = /^(unix|tcp|http|https):\/\/(.*)$/.exec(uri);
+  if (!m) throw new DaemonError(0, `invalid daemon address ${JSON.stringify(uri)}: use unix:///path/to.sock or tcp://host:port`);
+  const [, scheme, rest] = m;
+  if (scheme === "unix") {
+    if (!rest!.startsWith("/")) throw new DaemonError(0, `invalid daemon address ${uri}: the socket path must be absolute`);
+    return { base: "http://localhost", unix: rest };
+  }
+  if (!rest || rest.includes("/")) throw new DaemonError(0, `invalid daemon address ${uri}: give host:port`);
+  return { base: `${scheme === "https" ? "https" : "http"}://${rest}` };
+}
+
+type Query = Record<string, string | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  json?: unknown;
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+export class ApiClient {
+  readonly endpoint: Endpoint;
+  constructor(readonly uri: string) {
+    this.endpoint = parseHost(uri);
+  }
+
+  /** A response with a 2xx status; anything else is the daemon's {"message"} as a DaemonError. */
+  async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) q.set(k, v);
+    const url = `${this.endpoint.base}/v${CLIENT_API_VERSION}${path}${q.size ? `?${q}` : ""}`;
+    const headers: Record<string, string> = { ...o.headers };
+    let body: string | Uint8Array | undefined = o.body;
+    if (o.json !== undefined) {
+      body = JSON.stringify(o.json);
+      headers["Content-Type"] = "application/json";
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, ...(this.endpoint.unix ? { unix: this.endpoint.unix } : {}) } as RequestInit);
+    } catch (e) {
+      throw new DaemonError(0, `Cannot connect to the ctr daemon at ${this.uri} (${(e as Error).message.replace(/[.?\s]+$/, "")}): is 'ctr daemon' running?`);
+    }
+    if (res.status >= 400) {
+      const text = await res.text();
+      let message = text.trim() || `${res.status} ${res.statusText}`;
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {}
+      throw new DaemonError(res.status, message);
+    }
+    return res;
+  }
+
+  async json<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    return (await (await this.request(method, path, o)).json()) as T;
+  }
+
+  /** A stream of JSON lines (pull, load, events), message by message; an {"error"} line is thrown. */
+  async *lines<T extends { error?: string }>(res: Response): AsyncGenerator<T> {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const chunk of res.body ?? []) {
+      buf += dec.decode(chunk as Uint8Array, { stream: true });
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const msg = JSON.parse(line) as T;
+        if (msg.error) throw new DaemonError(500, msg.error);
+        yield msg;
+      }
+    }
+  }
+
+  // --- images ---
+
+  images(): Promise<ImageSummary[]> {
+    return this.json("GET", "/images/json");
+  }
+
+  inspectImage(ref: string): Promise<ImageInspect> {
+    return this.json("GET", `/images/${ref}/json`);
+  }
+
+  /** Pulls NAME[:TAG|@DIGEST], reporting Docker's progress messages as they come. */
+  async pull(ref: { name: string; tag?: string; digest?: string }, progress: (p: PullProgress) => void, platform?: string): Promise<void> {
+    const res = await this.request("POST", "/images/create", { query: { fromImage: ref.name, tag: ref.digest ?? ref.tag, platform } });
+    type Msg = { status?: string; id?: string; progressDetail?: { current?: number; total?: number }; error?: string };
+    for await (const m of this.lines<Msg>(res)) {
+      if (!m.status) continue;
+      const d = m.progressDetail;
+      progress({ id: m.id, status: m.status, ...(d?.current !== undefined ? { current: d.current, total: d.total } : {}) });
+    }
+  }
+
+  async removeImage(ref: string, force: boolean): Promise<{ Untagged?: string; Deleted?: string }[]> {
+    return this.json("DELETE", `/images/${ref}`, { query: { force: force ? "1" : undefined } });
+  }
+
+  /** TARGET as Docker's CLI sends it: the repository in full, and the tag. */
+  async tagImage(source: string, target: { repo: string; tag?: string }): Promise<void> {
+    await this.request("POST", `/images/${source}/tag`, { query: { repo: target.repo, tag: target.tag } });
+  }
+
+  /** A docker save or OCI layout tar; what the daemon reports, line by line ("Loaded image: ..."). */
+  async load(tar: Uint8Array): Promise<string[]> {
+    const res = await this.request("POST", "/images/load", { body: tar, headers: { "Content-Type": "application/x-tar" }, query: { quiet: "1" } });
+    const out: string[] = [];
+    for await (const m of this.lines<{ stream?: string; error?: string }>(res)) if (m.stream) out.push(m.stream.replace(/\n$/, ""));
+    return out;
+  }
+
+  // --- networks ---
+
+  networks(): Promise<NetworkView[]> {
+    return this.json("GET", "/networks");
+  }
+
+  inspectNetwork(ref: string): Promise<NetworkView> {
+    return this.json("GET", `/networks/${encodeURIComponent(ref)}`);
+  }
+
+  createNetwork(body: { Name: string; Driver?: string; Internal?: boolean; IPAM?: { Config: { Subnet?: string; Gateway?: string }[] }; Options?: Record<string, string>; Labels?: Record<string, string> }): Promise<{ Id: string; Warning?: string }> {
+    return this.json("POST", "/networks/create", { json: body });
+  }
+
+  async removeNetwork(ref: string): Promise<void> {
+    await this.request("DELETE", `/networks/${encodeURIComponent(ref)}`);
+  }
+
+  async connectNetwork(ref: string, container: string, aliases: string[], ip?: string): Promise<void> {
+    await this.request("POST", `/networks/${encodeURIComponent(ref)}/connect`, {
+      json: { Container: container, EndpointConfig: { Aliases: aliases, ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}) } },
+    });
+  }
+
+  async disconnectNetwork(ref: string, container: string): Promise<void> {
+    await this.request("POST", `/networks/${encodeURIComponent(ref)}/disconnect`, { json: { Container: container } });
+  }
+}

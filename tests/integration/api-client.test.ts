@@ -1,0 +1,146 @@
+// `ctr -H URI` / CTR_HOST: the ctr CLI as a client of a server running the
+// API routes, in the same state root as the local CLI: the same output in
+// both modes for images, pull and network; clear refusals otherwise.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { writeTar } from "../../image/tar.ts";
+import { withNetlink } from "../../net/netlink/client.ts";
+import { listNetworks } from "../../net/store.ts";
+import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
+import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
+import { pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
+import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
+
+// many CLI runs per test, on a machine that may be busy
+setDefaultTimeout(30000);
+const { root, ctr: ctrRaw } = testRoot("apicli");
+// 10.90-99, never the api-networks test's (run in the same process)
+const Z = 90 + ((process.pid + 5) % 10);
+const CONFIG = join(root, "ctr.toml");
+const BRIDGE = `ctrx${process.pid % 100000}`;
+writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "10.${Z}.0.0/24"\npool = "10.${Z}.0.0/16"\n`);
+const ctr = (args: string[], env: Record<string, string> = {}) => ctrRaw(args, { env: { CTR_CONFIG: CONFIG, ...env } });
+let reg: Registry;
+let api: ApiServer;
+let H: string;
+const base = gz(writeTar(rootfsEntries(ROOTFS, ["data", "host", "proc", "sys", "dev", "mnt", "ro", "www"])));
+
+beforeAll(async () => {
+  mkdirSync(join(root, "registry"), { recursive: true });
+  reg = await startRegistry(join(root, "registry"));
+  const img = imageOf([base], { Cmd: ["true"] });
+  await pushImage(reg.host, "test/cli", "1", img.config, img.layers);
+  api = await startApiServer(root, join(root, "api.sock"), ["images", "networks"], { CTR_CONFIG: CONFIG });
+  H = `unix://${api.sock}`;
+});
+afterAll(async () => {
+  await api?.stop();
+  await reg?.stop();
+  for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
+  withNetlink((nl) => {
+    for (const n of listNetworks(root)) nl.deleteLink(n.bridge);
+    nl.deleteLink(BRIDGE);
+  });
+});
+
+const ok = (args: string[], env: Record<string, string> = {}) => {
+  const r = ctr(args, env);
+  if (r.code !== 0) throw new Error(`ctr ${args.join(" ")}: ${r.code} ${r.stderr}`);
+  return r.stdout;
+};
+
+describe("ctr -H: images and pull through the daemon", () => {
+  test("pull prints what the local pull prints; images lists alike in both modes", () => {
+    const ref = `${reg.host}/test/cli:1`;
+    const remote = ok(["-H", H, "pull", ref]);
+    const layer = sha256(base).slice(0, 12);
+    const lines = remote.split("\n");
+    expect(lines[4]).toMatch(/^Digest: sha256:[0-9a-f]{64}$/);
+    expect(lines.toSpliced(4, 1)).toEqual([
+      "1: Pulling from test/cli", `${layer}: Pulling fs layer`, `${layer}: Download complete`, `${layer}: Pull complete`,
+      `Status: Downloaded newer image for ${ref}`, ref, "",
+    ]);
+    // again, locally and remotely: the same lines
+    expect(ok(["-H", H, "pull", ref])).toBe(ok(["pull", ref]));
+    for (const args of [["images"], ["images", "-q"], ["images", "--no-trunc"], ["image", "ls", `${reg.host}/test/cli`]]) {
+      expect(ok(["-H", H, ...args])).toBe(ok(args));
+    }
+    expect(ok(["images"])).toContain(`${reg.host}/test/cli`);
+    // CTR_HOST does what -H does
+    expect(ok(["images", "-q"], { CTR_HOST: H })).toBe(ok(["images", "-q"]));
+  });
+
+  test("image inspect, tag, rmi, load: the local output, through the API; import, save, prune stay local", () => {
+    const ref = `${reg.host}/test/cli:1`;
+    for (const args of [["image", "inspect", ref], ["image", "inspect", "-f", "{{.Id}} {{.RepoTags}}", ref]]) expect(ok(["-H", H, ...args])).toBe(ok(args));
+    const missing = ctr(["-H", H, "image", "inspect", "nothere:1"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(ctr(["image", "inspect", "nothere:1"]).stderr);
+    expect(ok(["-H", H, "tag", ref, "cli/copy:2"])).toBe("");
+    expect(ok(["images", "cli/copy"])).toContain("cli/copy     2");
+    const tar = join(root, "cli.tar");
+    ok(["save", "-o", tar, "cli/copy:2"]);
+    expect(ok(["-H", H, "rmi", "cli/copy:2"])).toBe("Untagged: cli/copy:2\n");
+    expect(ok(["-H", H, "load", "-i", tar])).toBe("Loaded image: cli/copy:2\n");
+    expect(ok(["rmi", "cli/copy:2"])).toBe("Untagged: cli/copy:2\n");
+    const busy = ctr(["-H", H, "rmi", "nothere:1"]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe(ctr(["rmi", "nothere:1"]).stderr);
+    for (const args of [["image", "prune", "-f"], ["image", "save", ref], ["image", "import", tar]]) {
+      const r = ctr(["-H", H, ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("is not available against a daemon yet");
+    }
+  });
+
+  test("a daemon's refusal is one line and exit 1, as locally", () => {
+    const r = ctr(["-H", H, "pull", `${reg.host}/test/nothere:1`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ctr: manifest unknown.*not found.*\n$/);
+    expect(ctr(["pull", `${reg.host}/test/nothere:1`]).stderr).toBe(r.stderr);
+  });
+});
+
+describe("ctr -H network", () => {
+  test("create, ls, inspect, connect, disconnect, rm: the local output, through the API", () => {
+    const net = uniqueName("cn").slice(0, 24);
+    const id = ok(["-H", H, "network", "create", "--subnet", `10.${Z}.7.0/24`, "--label", "k=v", net]).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    for (const args of [["network", "ls"], ["network", "ls", "-q", "--no-trunc"], ["network", "inspect", net], ["network", "inspect", "-f", "{{.IPAM}}", net, "bridge"]]) {
+      expect(ok(["-H", H, ...args])).toBe(ok(args));
+    }
+    const c = uniqueName("c");
+    expect(ctr(["run", "-d", "--name", c, ROOTFS, "sleep", "100"]).code).toBe(0);
+    expect(ok(["-H", H, "network", "connect", net, c])).toBe("");
+    expect(ok(["exec", c, "ls", "/sys/class/net"])).toBe("eth0\neth1\nlo\n");
+    expect(ok(["-H", H, "network", "inspect", net])).toBe(ok(["network", "inspect", net]));
+    expect(ok(["-H", H, "network", "disconnect", net, c])).toBe("");
+    expect(ok(["exec", c, "ls", "/sys/class/net"])).toBe("eth0\nlo\n");
+    // the daemon's refusal, as the local one
+    const refused = ctr(["-H", H, "network", "disconnect", net, c]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(ctr(["network", "disconnect", net, c]).stderr);
+    const missing = ctr(["-H", H, "network", "inspect", "nosuchnet"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe("Error: No such network: nosuchnet\n");
+    expect(ok(["-H", H, "network", "rm", net])).toBe(`${net}\n`);
+    const again = ctr(["-H", H, "network", "rm", net]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`Error response from daemon: network ${net} not found\n`);
+  });
+});
+
+describe("ctr -H refusals", () => {
+  test("a verb the client does not have yet, a bad address, no daemon: one line each", () => {
+    const ps = ctr(["-H", H, "ps"]);
+    expect(ps.code).toBe(1);
+    expect(ps.stderr).toStartWith(`ctr: ctr ps is not available against a daemon yet (-H ${H}): image, images, load, network, pull, rmi, tag are\n`);
+    const bad = ctr(["-H", "ftp://x", "images"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`ctr: invalid daemon address "ftp://x": use unix:///path/to.sock or tcp://host:port\n`);
+    const none = ctr(["-H", `unix://${root}/nothere.sock`, "images"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toStartWith(`ctr: Cannot connect to the ctr daemon at unix://${root}/nothere.sock (`);
+  });
+});

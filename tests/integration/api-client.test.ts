@@ -31,7 +31,7 @@ beforeAll(async () => {
   reg = await startRegistry(join(root, "registry"));
   const img = imageOf([base], { Cmd: ["true"] });
   await pushImage(reg.host, "test/cli", "1", img.config, img.layers);
-  api = await startApiServer(root, join(root, "api.sock"), ["images", "networks"], { CTR_CONFIG: CONFIG });
+  api = await startApiServer(root, join(root, "api.sock"), { CTR_CONFIG: CONFIG });
   H = `unix://${api.sock}`;
 });
 afterAll(async () => {

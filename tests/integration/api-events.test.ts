@@ -19,7 +19,7 @@ let api: ApiServer;
 let docker: DockerCli;
 
 beforeAll(async () => {
-  api = await startApiServer(root, join(root, "api.sock"), ["events"]);
+  api = await startApiServer(root, join(root, "api.sock"));
   docker = dockerCli(api.sock);
 });
 afterAll(async () => {

@@ -27,7 +27,7 @@ beforeAll(async () => {
   repo = `${reg.host}/test/busybox`;
   const img = imageOf([base], { Cmd: ["echo", "from the api"], Labels: { "com.example.tier": "web" } });
   await pushImage(reg.host, "test/busybox", "latest", img.config, img.layers);
-  api = await startApiServer(root, join(root, "api.sock"), ["images"]);
+  api = await startApiServer(root, join(root, "api.sock"));
   docker = dockerCli(api.sock);
 });
 afterAll(async () => {

@@ -25,7 +25,7 @@ let api: ApiServer;
 let docker: DockerCli;
 
 beforeAll(async () => {
-  api = await startApiServer(root, join(root, "api.sock"), ["networks", "events"], env);
+  api = await startApiServer(root, join(root, "api.sock"), env);
   docker = dockerCli(api.sock);
 });
 afterAll(async () => {

@@ -169,4 +169,70 @@ export class ApiClient {
   async disconnectNetwork(ref: string, container: string): Promise<void> {
     await this.request("POST", `/networks/${encodeURIComponent(ref)}/disconnect`, { json: { Container: container } });
   }
+
+  // --- containers ---
+
+  /** Docker's /containers/json entries */
+  containers(all: boolean): Promise<ContainerSummary[]> {
+    return this.json("GET", "/containers/json", { query: { all: all ? "1" : undefined } });
+  }
+
+  inspectContainer(ref: string): Promise<Record<string, unknown>> {
+    return this.json("GET", `/containers/${encodeURIComponent(ref)}/json`);
+  }
+
+  /**
+   * ctr's own create: the `run`/`create` argv as the ctr CLI takes it (flags,
+   * a TOML file, a rootfs path or an image), parsed and checked by the daemon
+   * exactly as the local CLI would; paths are the daemon host's.
+   */
+  createFromArgv(argv: string[], cwd: string, env: Record<string, string>): Promise<{ Id: string; Warnings: string[] }> {
+    return this.json("POST", "/containers/create", { body: JSON.stringify({ argv, cwd, env }), headers: { "Content-Type": CTR_RUN_ARGV } });
+  }
+
+  async startContainer(ref: string): Promise<void> {
+    await this.request("POST", `/containers/${encodeURIComponent(ref)}/start`);
+  }
+
+  async stopContainer(ref: string, t?: number, signal?: string): Promise<void> {
+    await this.request("POST", `/containers/${encodeURIComponent(ref)}/stop`, { query: { t: t === undefined ? undefined : String(t), signal } });
+  }
+
+  async killContainer(ref: string, signal: string): Promise<void> {
+    await this.request("POST", `/containers/${encodeURIComponent(ref)}/kill`, { query: { signal } });
+  }
+
+  async removeContainer(ref: string, force: boolean): Promise<void> {
+    await this.request("DELETE", `/containers/${encodeURIComponent(ref)}`, { query: { force: force ? "1" : undefined } });
+  }
+
+  /** The exit status once the condition holds (the response's headers come at once, its body at the exit). */
+  async waitContainer(ref: string, condition: "not-running" | "next-exit" | "removed" = "not-running"): Promise<Response> {
+    return this.request("POST", `/containers/${encodeURIComponent(ref)}/wait`, { query: { condition } });
+  }
+
+  /** The log as Docker's stream: multiplexed frames, or raw bytes for a container with a terminal. */
+  logs(ref: string, q: { follow?: boolean; tail?: string; since?: string; until?: string; timestamps?: boolean }): Promise<Response> {
+    return this.request("GET", `/containers/${encodeURIComponent(ref)}/logs`, {
+      query: {
+        stdout: "1", stderr: "1", follow: q.follow ? "1" : undefined, tail: q.tail, since: q.since, until: q.until,
+        timestamps: q.timestamps ? "1" : undefined,
+      },
+    });
+  }
+}
+
+/** The content type of ctr's own create body ({argv, cwd, env}), beside Docker's JSON. */
+export const CTR_RUN_ARGV = "application/vnd.ctr.run-argv+json";
+
+export interface ContainerSummary {
+  Id: string;
+  Names: string[];
+  Image: string;
+  Command: string;
+  Created: number;
+  Ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
+  Labels: Record<string, string>;
+  State: string;
+  Status: string;
 }

@@ -13,6 +13,8 @@ export function ago(iso: string | undefined): string {
   return `${Math.floor(s / 86400)} days`;
 }
 
+export type PsRow = ReturnType<typeof psRow>;
+
 export function psRow(rec: ContainerRecord) {
   const live = liveState(rec);
   const st = live.status;
@@ -30,7 +32,8 @@ export function psRow(rec: ContainerRecord) {
     Image: rec.spec.image ?? rec.rootfs,
     Command: JSON.stringify(cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd),
     CreatedAt: rec.created,
-    RunningFor: `${ago(rec.created)} ago`,
+    // to the second, as the API's Created (and so `ctr -H ... ps`) has it
+    RunningFor: `${ago(new Date(Math.floor(Date.parse(rec.created) / 1000) * 1000).toISOString())} ago`,
     Ports: "",
     State: st === "creating" ? "created" : st,
     Status: status,

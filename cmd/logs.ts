@@ -4,7 +4,7 @@ import { liveState } from "../runtime/state/status.ts";
 import { parseDuration } from "../spec/units.ts";
 import { type Verb, parseSimple, usage, write } from "./_shared.ts";
 
-const HELP = `Usage:  ctr logs [OPTIONS] CONTAINER
+export const LOGS_HELP = `Usage:  ctr logs [OPTIONS] CONTAINER
 
 Fetch the logs of a container
 
@@ -12,7 +12,7 @@ Example:
   ctr logs -f --tail 10 web`;
 
 /** --since: RFC 3339, a unix timestamp, or a duration back from now (10m) */
-function when(s: string): number {
+export function when(s: string): number {
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
   const t = Date.parse(s);
   if (!Number.isNaN(t)) return t;
@@ -20,13 +20,7 @@ function when(s: string): number {
 }
 
 const logs: Verb = async (args) => {
-  const { opts, positionals } = parseSimple(args, [
-    { name: "follow", short: "f", help: "Follow log output" },
-    { name: "tail", short: "n", value: true, help: 'Number of lines to show from the end of the logs (default "all")' },
-    { name: "since", value: true, help: "Show logs since timestamp or relative (e.g. 42m)" },
-    { name: "until", value: true, help: "Show logs before a timestamp or relative (e.g. 42m)" },
-    { name: "timestamps", short: "t", help: "Show timestamps" },
-  ], HELP);
+  const { opts, positionals } = parseSimple(args, LOGS_FLAGS, LOGS_HELP);
   if (positionals.length !== 1) usage(`"logs" requires exactly 1 argument.`);
   const rec = findContainer(positionals[0]!);
   const tail = opts.tail === undefined || opts.tail === "all" ? undefined : Number(opts.tail);
@@ -43,3 +37,11 @@ const logs: Verb = async (args) => {
   });
 };
 export default logs;
+
+export const LOGS_FLAGS = [
+  { name: "follow", short: "f", help: "Follow log output" },
+  { name: "tail", short: "n", value: true, help: 'Number of lines to show from the end of the logs (default "all")' },
+  { name: "since", value: true, help: "Show logs since timestamp or relative (e.g. 42m)" },
+  { name: "until", value: true, help: "Show logs before a timestamp or relative (e.g. 42m)" },
+  { name: "timestamps", short: "t", help: "Show timestamps" },
+];

@@ -2,12 +2,12 @@
 // each the local verb's own code over a backend that calls the API
 // (api/client.ts), so the output is the same in both modes. A verb not
 // listed here is refused rather than run on this host by surprise.
-import { ApiClient } from "../api/client.ts";
+import { ApiClient, type ContainerSummary, type DaemonError } from "../api/client.ts";
 import { fullName } from "../image/archive.ts";
 import { canonical, parseReference } from "../image/reference.ts";
 import { ImageError } from "../image/store.ts";
 import { readFileSync, statSync } from "node:fs";
-import { usage, type Verb } from "./_shared.ts";
+import { eachContainer, out, parseSimple, type SimpleFlag, usage, type Verb, write } from "./_shared.ts";
 
 type RemoteVerb = (c: ApiClient) => Promise<Verb>;
 
@@ -73,7 +73,175 @@ const network: RemoteVerb = async (c) => {
   });
 };
 
+// --- containers: each verb's own flags and printing, the work done by the daemon ---
+
+/** Docker's PORTS column from the API's port list */
+function portsText(ports: ContainerSummary["Ports"]): string {
+  return ports.map((p) => (p.PublicPort ? `${p.IP ?? "0.0.0.0"}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`)).join(", ");
+}
+
+const ps: RemoteVerb = async (c) => async (args) => {
+  const { PS_FLAGS, PS_HELP, printPs } = await import("./ps.ts");
+  const { ago } = await import("./_view.ts");
+  type PsRow = import("./_view.ts").PsRow;
+  const { opts } = parseSimple(args, PS_FLAGS, PS_HELP);
+  const list = await c.containers(Boolean(opts.all));
+  printPs(list.map((x) => {
+    const created = new Date(x.Created * 1000).toISOString();
+    const cmd = x.Command;
+    return {
+      id: x.Id,
+      row: {
+        ID: x.Id.slice(0, 12), Image: x.Image, Command: JSON.stringify(cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd),
+        CreatedAt: created, RunningFor: `${ago(created)} ago`, Ports: portsText(x.Ports), State: x.State as PsRow["State"], Status: x.Status,
+        Names: (x.Names[0] ?? "").replace(/^\//, ""), Labels: Object.entries(x.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
+        Pid: 0, running: ["running", "paused", "restarting"].includes(x.State),
+      },
+    };
+  }), opts);
+};
+
+const inspect: RemoteVerb = async (c) => async (args) => {
+  const { INSPECT_FLAGS, INSPECT_HELP, printInspect } = await import("./inspect.ts");
+  const { opts, positionals } = parseSimple(args, INSPECT_FLAGS, INSPECT_HELP);
+  if (positionals.length === 0) usage(`"inspect" requires at least 1 argument.`);
+  const docs: object[] = [];
+  let missing = 0;
+  for (const ref of positionals) {
+    try {
+      docs.push(await c.inspectContainer(ref));
+    } catch (e) {
+      if ((e as DaemonError).status !== 404) throw e;
+      write(2, `Error: No such object: ${ref}\n`);
+      missing++;
+    }
+  }
+  printInspect(docs, opts.format);
+  return missing ? 1 : 0;
+};
+
+/** Docker's multiplexed stream (8-byte frame headers: stream, 0, 0, 0, length) to our stdout and stderr; raw bytes with a terminal. */
+async function demux(res: Response, tty: boolean): Promise<void> {
+  let buf = new Uint8Array(0);
+  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    if (tty) {
+      write(1, chunk);
+      continue;
+    }
+    const joined = new Uint8Array(buf.length + chunk.length);
+    joined.set(buf);
+    joined.set(chunk, buf.length);
+    buf = joined;
+    while (buf.length >= 8) {
+      const len = new DataView(buf.buffer, buf.byteOffset).getUint32(4);
+      if (buf.length < 8 + len) break;
+      write(buf[0] === 2 ? 2 : 1, buf.subarray(8, 8 + len));
+      buf = buf.subarray(8 + len);
+    }
+  }
+}
+
+const logs: RemoteVerb = async (c) => async (args) => {
+  const { LOGS_FLAGS, LOGS_HELP, when } = await import("./logs.ts");
+  const { opts, positionals } = parseSimple(args, LOGS_FLAGS, LOGS_HELP);
+  if (positionals.length !== 1) usage(`"logs" requires exactly 1 argument.`);
+  const tail = opts.tail === undefined || opts.tail === "all" ? undefined : String(opts.tail);
+  if (tail !== undefined && !Number.isInteger(Number(tail))) usage(`invalid value for --tail: ${opts.tail}`);
+  const secs = (s: string | boolean | undefined) => (typeof s === "string" ? String(when(s) / 1000) : undefined);
+  const ref = positionals[0]!;
+  const doc = (await c.inspectContainer(ref)) as { Config?: { Tty?: boolean } };
+  await demux(await c.logs(ref, { follow: Boolean(opts.follow), tail, since: secs(opts.since), until: secs(opts.until), timestamps: Boolean(opts.timestamps) }), doc.Config?.Tty === true);
+};
+
+/** The multi-container verbs: the local one's flags, Docker's output (each name, or its error) */
+function each(load: () => Promise<{ flags: SimpleFlag[]; help: string }>, verb: string, act: (c: ApiClient, ref: string, opts: Record<string, string | boolean>) => Promise<unknown>): RemoteVerb {
+  return async (c) => async (args) => {
+    const { flags, help } = await load();
+    const { opts, positionals } = parseSimple(args, flags, help);
+    if (positionals.length === 0) usage(`"${verb}" requires at least 1 argument.`);
+    return eachContainer(positionals, (ref) => act(c, ref, opts));
+  };
+}
+
+const stop = each(async () => ({ flags: (await import("./stop.ts")).STOP_FLAGS, help: (await import("./stop.ts")).STOP_HELP }), "stop", (c, ref, o) => {
+  const t = o.time === undefined ? undefined : Number(o.time);
+  if (t !== undefined && !Number.isFinite(t)) usage(`invalid argument "${o.time}" for "-t, --time" flag`);
+  return c.stopContainer(ref, t, typeof o.signal === "string" ? o.signal : undefined);
+});
+const kill = each(async () => ({ flags: (await import("./kill.ts")).KILL_FLAGS, help: (await import("./kill.ts")).KILL_HELP }), "kill",
+  (c, ref, o) => c.killContainer(ref, typeof o.signal === "string" ? o.signal : "SIGKILL"));
+const start = each(async () => ({ flags: [], help: (await import("./start.ts")).START_HELP }), "start", (c, ref) => c.startContainer(ref));
+const rm = each(async () => ({ flags: (await import("./rm.ts")).RM_FLAGS, help: (await import("./rm.ts")).RM_HELP }), "rm", (c, ref, o) => c.removeContainer(ref, Boolean(o.force)));
+
+const wait: RemoteVerb = async (c) => async (args) => {
+  const { positionals } = parseSimple(args, [], (await import("./wait.ts")).WAIT_HELP);
+  if (positionals.length === 0) usage(`"wait" requires at least 1 argument.`);
+  for (const ref of positionals) out(String(((await (await c.waitContainer(ref)).json()) as { StatusCode: number }).StatusCode));
+};
+
+/**
+ * run and create through the daemon: the argv goes as it is (ctr's create
+ * body), checked here first so a typo fails before any request; `-e NAME`
+ * takes its value from this side's environment, as docker's CLI does. A
+ * missing image is pulled through the daemon, with its progress shown here.
+ * An attached run follows the log until the exit and returns its status;
+ * `-i` needs the attach stream and is refused.
+ */
+function runVerb(verb: "run" | "create"): RemoteVerb {
+  return async (c) => async (argv) => {
+    const { buildRunSpec, parseRunArgv } = await import("../spec/flags.ts");
+    const { RUN_HELP } = await import("./run.ts");
+    const args = parseRunArgv(argv);
+    if (args.help) return out(RUN_HELP(verb, verb === "run" ? "Create and run a new container" : "Create a new container; `ctr start` runs it"));
+    const env: Record<string, string> = {};
+    for (const u of args.uses) {
+      const v = String(u.value);
+      if (u.flag.name === "env" && !v.includes("=") && process.env[v] !== undefined) env[v] = process.env[v]!;
+    }
+    const { spec } = buildRunSpec(args, { env, cwd: process.cwd() });
+    if (spec.interactive) usage("-i through a daemon needs the attach stream, which ctr's client does not speak yet: use docker -H, or ctr on the daemon's host");
+    const create = () => c.createFromArgv(argv, process.cwd(), env);
+    let id: string;
+    try {
+      id = (await create()).Id;
+    } catch (e) {
+      if ((e as DaemonError).status !== 404 || !spec.image || spec.pull === "never") throw e;
+      write(2, `Unable to find image '${spec.image}' locally\n`);
+      await pullThrough(c, spec.image);
+      id = (await create()).Id;
+    }
+    if (verb === "create") return out(id);
+    if (spec.detach) {
+      await c.startContainer(id);
+      return out(id);
+    }
+    // the log from its first line, and the wait, are asked for before the start
+    const exited = c.waitContainer(id, spec.autoRemove ? "removed" : "next-exit");
+    const log = c.logs(id, { follow: true });
+    await c.startContainer(id);
+    await demux(await log, spec.tty);
+    return ((await (await exited).json()) as { StatusCode: number }).StatusCode;
+  };
+}
+
+async function pullThrough(c: ApiClient, image: string): Promise<void> {
+  const r = parseReference(image);
+  await c.pull({ name: `${r.domain}/${r.path}`, tag: r.tag, digest: r.digest }, (p) => {
+    if (p.current === undefined) write(2, `${p.id ? `${p.id}: ` : ""}${p.status}\n`);
+  });
+}
+
 const REMOTE: Record<string, RemoteVerb> = {
+  ps,
+  inspect,
+  logs,
+  stop,
+  kill,
+  start,
+  rm,
+  wait,
+  run: runVerb("run"),
+  create: runVerb("create"),
   images,
   pull,
   network,

@@ -2,7 +2,7 @@ import { findContainer } from "../runtime/lifecycle.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 
-const HELP = `Usage:  ctr rm [OPTIONS] CONTAINER [CONTAINER...]
+export const RM_HELP = `Usage:  ctr rm [OPTIONS] CONTAINER [CONTAINER...]
 
 Remove one or more containers
 
@@ -10,11 +10,7 @@ Example:
   ctr rm -f web`;
 
 const rm: Verb = async (args) => {
-  const { opts, positionals } = parseSimple(args, [
-    { name: "force", short: "f", help: "Force the removal of a running container (uses SIGKILL)" },
-    { name: "volumes", short: "v", help: "Accepted for compatibility (no anonymous volumes yet)" },
-    { name: "if-exists", help: "Say nothing when the container is already gone (used by --rm)" },
-  ], HELP);
+  const { opts, positionals } = parseSimple(args, RM_FLAGS, RM_HELP);
   if (positionals.length === 0) usage(`"rm" requires at least 1 argument.`);
   let failed = 0;
   for (const ref of positionals) {
@@ -31,3 +27,9 @@ const rm: Verb = async (args) => {
   return failed ? 1 : 0;
 };
 export default rm;
+
+export const RM_FLAGS = [
+  { name: "force", short: "f", help: "Force the removal of a running container (uses SIGKILL)" },
+  { name: "volumes", short: "v", help: "Accepted for compatibility (no anonymous volumes yet)" },
+  { name: "if-exists", help: "Say nothing when the container is already gone (used by --rm)" },
+];

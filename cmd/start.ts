@@ -6,7 +6,7 @@ import { liveState } from "../runtime/state/status.ts";
 import { type Verb, out, parseSimple, usage } from "./_shared.ts";
 import { removeArgv } from "./_attach.ts";
 
-const HELP = `Usage:  ctr start CONTAINER [CONTAINER...]
+export const START_HELP = `Usage:  ctr start CONTAINER [CONTAINER...]
 
 Start one or more created or exited containers (an exited one runs again,
 with the same name, rootfs and addresses)
@@ -15,7 +15,7 @@ Example:
   ctr create --name job ./rootfs sh -c 'echo hi' && ctr start job`;
 
 const start: Verb = async (args) => {
-  const { positionals } = parseSimple(args, [], HELP);
+  const { positionals } = parseSimple(args, [], START_HELP);
   if (positionals.length === 0) usage(`"start" requires at least 1 argument.`);
   for (const ref of positionals) {
     const rec = findContainer(ref);

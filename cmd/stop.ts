@@ -1,7 +1,7 @@
 import { findContainer, stopContainer } from "../runtime/lifecycle.ts";
 import { eachContainer, type Verb, parseSimple, usage } from "./_shared.ts";
 
-const HELP = `Usage:  ctr stop [OPTIONS] CONTAINER [CONTAINER...]
+export const STOP_HELP = `Usage:  ctr stop [OPTIONS] CONTAINER [CONTAINER...]
 
 Stop one or more running containers: the stop signal (SIGTERM), then SIGKILL after the timeout
 
@@ -9,10 +9,7 @@ Example:
   ctr stop -t 2 web`;
 
 const stop: Verb = async (args) => {
-  const { opts, positionals } = parseSimple(args, [
-    { name: "time", short: "t", value: true, help: "Seconds to wait before killing the container" },
-    { name: "signal", short: "s", value: true, help: "Signal to send to the container" },
-  ], HELP);
+  const { opts, positionals } = parseSimple(args, STOP_FLAGS, STOP_HELP);
   if (positionals.length === 0) usage(`"stop" requires at least 1 argument.`);
   const t = opts.time === undefined ? undefined : Number(opts.time);
   if (t !== undefined && !Number.isFinite(t)) usage(`invalid argument "${opts.time}" for "-t, --time" flag`);
@@ -23,3 +20,8 @@ const stop: Verb = async (args) => {
   });
 };
 export default stop;
+
+export const STOP_FLAGS = [
+  { name: "time", short: "t", value: true, help: "Seconds to wait before killing the container" },
+  { name: "signal", short: "s", value: true, help: "Signal to send to the container" },
+];

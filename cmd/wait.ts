@@ -1,7 +1,7 @@
 import { exitCodeOf, findContainer, waitExited } from "../runtime/lifecycle.ts";
 import { type Verb, out, parseSimple, usage } from "./_shared.ts";
 
-const HELP = `Usage:  ctr wait CONTAINER [CONTAINER...]
+export const WAIT_HELP = `Usage:  ctr wait CONTAINER [CONTAINER...]
 
 Block until one or more containers stop, then print their exit codes
 
@@ -9,7 +9,7 @@ Example:
   ctr wait web`;
 
 const wait: Verb = async (args) => {
-  const { positionals } = parseSimple(args, [], HELP);
+  const { positionals } = parseSimple(args, [], WAIT_HELP);
   if (positionals.length === 0) usage(`"wait" requires at least 1 argument.`);
   for (const ref of positionals) out(String(exitCodeOf(await waitExited(findContainer(ref)))));
 };

@@ -17,6 +17,9 @@ import { type ContainerRecord, listIds, loadRecord } from "../../runtime/state/r
 import { liveState, type Status } from "../../runtime/state/status.ts";
 import { DEFAULT_TOP, TopError, topProcesses } from "../../runtime/top.ts";
 import { specFromCreateBody } from "../../spec/docker-api.ts";
+import { buildRunSpec, parseRunArgv } from "../../spec/flags.ts";
+import type { ContainerSpec } from "../../spec/types.ts";
+import { CTR_RUN_ARGV } from "../client.ts";
 import { SpecError } from "../../spec/errors.ts";
 import type { FileSink } from "bun";
 import { lastExit, watchAutoRemove } from "../exits.ts";
@@ -91,9 +94,11 @@ function imageName(ref: string): string {
 
 async function create(req: Request): Promise<Response> {
   const body = await readJson<unknown>(req);
-  const { spec, warnings, consoleSize } = engine(() => specFromCreateBody(body, q(req).get("name")));
+  const { spec, warnings, consoleSize } = req.headers.get("content-type") === CTR_RUN_ARGV
+    ? engine(() => specFromRunArgv(body))
+    : engine(() => specFromCreateBody(body, q(req).get("name")));
   // a missing image is a 404 naming it: the docker CLI pulls it then and tries again
-  if (!findImage(spec.image!)) throw new ApiError(404, `No such image: ${imageName(spec.image!)}`);
+  if (!spec.rootfs && !findImage(spec.image!)) throw new ApiError(404, `No such image: ${imageName(spec.image!)}`);
   const c = await engineAsync(() =>
     createContainer({ ...spec, pull: "never" }, {
       attach: false,
@@ -107,6 +112,21 @@ async function create(req: Request): Promise<Response> {
   if (spec.autoRemove) watchAutoRemove(c.record.id, c.executor, apiLog);
   else c.executor.close();
   return json({ Id: c.record.id, Warnings: warnings }, 201);
+}
+
+/**
+ * ctr's own create body (api/client.ts createFromArgv): the CLI's run argv,
+ * parsed and checked here as the local CLI would, against the client's cwd and
+ * the variables it passed for `-e NAME`. Interactive runs need the attach
+ * stream, which ctr's client does not speak: refused.
+ */
+function specFromRunArgv(body: unknown): { spec: ContainerSpec; warnings: string[]; consoleSize?: undefined } {
+  const b = body as { argv?: unknown; cwd?: unknown; env?: unknown };
+  if (!Array.isArray(b?.argv) || !b.argv.every((a) => typeof a === "string") || typeof b.cwd !== "string" || typeof b.env !== "object" || b.env === null)
+    throw new ApiError(400, "a ctr create body is {argv: string[], cwd: string, env: {}}");
+  const { spec, warnings } = buildRunSpec(parseRunArgv(b.argv), { env: b.env as Record<string, string>, cwd: b.cwd });
+  if (spec.interactive) throw new ApiError(400, "-i through a daemon needs the attach stream: use docker -H, or run ctr on the daemon's host");
+  return { spec: { ...spec, detach: true }, warnings };
 }
 
 async function start(_req: Request, m: RegExpExecArray): Promise<Response> {

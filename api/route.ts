@@ -49,6 +49,15 @@ export function match(routes: Route[], method: string, path: string): { route: R
   return pathKnown ? new ApiError(405, `method ${method} not allowed for ${p}`) : new ApiError(404, `page not found`);
 }
 
+/** Runs fn, turning what it throws into an ApiError where `map` knows the status (each area maps its own errors). */
+export async function mapErrors<T>(map: (e: unknown) => unknown, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw map(e);
+  }
+}
+
 /** A query flag as Docker reads it: 1/true/True set, absent/0/false unset. */
 export function queryBool(q: URLSearchParams, name: string): boolean {
   const v = q.get(name);

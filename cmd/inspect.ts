@@ -10,23 +10,28 @@ Display detailed information on containers
 Example:
   ctr inspect --format '{{.State.Pid}}' web`;
 
-const inspect: Verb = async (args) => {
-  const { opts, positionals } = parseSimple(args, INSPECT_FLAGS, INSPECT_HELP);
-  if (positionals.length === 0) usage(`"inspect" requires at least 1 argument.`);
-  const docs: object[] = [];
-  let missing = 0;
-  for (const ref of positionals) {
-    try {
-      docs.push(inspectContainer(findContainer(ref)));
-    } catch (e) {
-      write(2, `Error: No such object: ${ref}\n`);
-      void e;
-      missing++;
+/** inspect over any source of Docker's inspect documents (this host, or a daemon: cmd/remote.ts); a source that throws NotFound prints Docker's "No such object". */
+export function inspectVerb(get: (ref: string) => object | Promise<object>, isMissing: (e: unknown) => boolean = () => true): Verb {
+  return async (args) => {
+    const { opts, positionals } = parseSimple(args, INSPECT_FLAGS, INSPECT_HELP);
+    if (positionals.length === 0) usage(`"inspect" requires at least 1 argument.`);
+    const docs: object[] = [];
+    let missing = 0;
+    for (const ref of positionals) {
+      try {
+        docs.push(await get(ref));
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+        write(2, `Error: No such object: ${ref}\n`);
+        missing++;
+      }
     }
-  }
-  printInspect(docs, opts.format);
-  return missing ? 1 : 0;
-};
+    printInspect(docs, opts.format);
+    return missing ? 1 : 0;
+  };
+}
+
+const inspect = inspectVerb((ref) => inspectContainer(findContainer(ref)));
 export default inspect;
 
 export const INSPECT_FLAGS = [

@@ -101,24 +101,8 @@ const ps: RemoteVerb = async (c) => async (args) => {
   }), opts);
 };
 
-const inspect: RemoteVerb = async (c) => async (args) => {
-  const { INSPECT_FLAGS, INSPECT_HELP, printInspect } = await import("./inspect.ts");
-  const { opts, positionals } = parseSimple(args, INSPECT_FLAGS, INSPECT_HELP);
-  if (positionals.length === 0) usage(`"inspect" requires at least 1 argument.`);
-  const docs: object[] = [];
-  let missing = 0;
-  for (const ref of positionals) {
-    try {
-      docs.push(await c.inspectContainer(ref));
-    } catch (e) {
-      if ((e as DaemonError).status !== 404) throw e;
-      write(2, `Error: No such object: ${ref}\n`);
-      missing++;
-    }
-  }
-  printInspect(docs, opts.format);
-  return missing ? 1 : 0;
-};
+const inspect: RemoteVerb = async (c) =>
+  (await import("./inspect.ts")).inspectVerb((ref) => c.inspectContainer(ref), (e) => (e as DaemonError).status === 404);
 
 /** Docker's multiplexed stream (8-byte frame headers: stream, 0, 0, 0, length) to our stdout and stderr; raw bytes with a terminal. */
 async function demux(res: Response, tty: boolean): Promise<void> {

@@ -27,7 +27,7 @@ import { dropStdin, hasStdin, keepStdin, pumpStdin } from "../stdin.ts";
 import { frame, hijack } from "../hijack.ts";
 import { apiLog } from "../log.ts";
 import { LogReader } from "../logstream.ts";
-import { ApiError, json, queryBool, readJson, type Route } from "../route.ts";
+import { ApiError, json, mapErrors, queryBool, readJson, type Route } from "../route.ts";
 
 const ID = "([^/]+)";
 const q = (req: Request) => new URL(req.url).searchParams;
@@ -70,13 +70,7 @@ function toApi(e: unknown): unknown {
   return e;
 }
 
-async function engineAsync<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    throw toApi(e);
-  }
-}
+const engineAsync = <T>(f: () => Promise<T>): Promise<T> => mapErrors(toApi, f);
 
 /** The argv that removes a container, run by its monitor at exit if the daemon is not there to (--rm). */
 function removeArgv(id: string): string[] {

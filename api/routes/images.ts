@@ -9,7 +9,7 @@ import { findImage, ImageError, type ImageRecord, readIndex } from "../../image/
 import { imageInspect, imageSummary } from "../../image/view.ts";
 import { ManifestError } from "../../image/manifest.ts";
 import { listIds, loadRecord } from "../../runtime/state/record.ts";
-import { ApiError, json, queryBool, type Route } from "../route.ts";
+import { ApiError, json, mapErrors, queryBool, type Route } from "../route.ts";
 import { globRegex, labelsMatch, parseFilters, parseTimestamp } from "./_filters.ts";
 
 const enc = new TextEncoder();
@@ -26,13 +26,7 @@ function apiError(e: unknown): unknown {
   return e;
 }
 
-async function mapped<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw apiError(e);
-  }
-}
+const mapped = <T>(fn: () => T | Promise<T>): Promise<T> => mapErrors(apiError, fn);
 
 function find(ref: string): ImageRecord {
   const rec = findImage(ref);

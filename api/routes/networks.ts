@@ -7,7 +7,7 @@ import { createNetwork, PREDEFINED, removeNetwork } from "../../net/networks.ts"
 import { findNetworkView, networkViews, type NetworkView } from "../../net/view.ts";
 import { findContainer } from "../../runtime/lifecycle.ts";
 import { stateRoot } from "../../runtime/state/paths.ts";
-import { ApiError, json, readJson, type Route } from "../route.ts";
+import { ApiError, json, mapErrors, readJson, type Route } from "../route.ts";
 import { labelsMatch, parseFilters } from "./_filters.ts";
 
 /** net/'s refusals as Docker's statuses (Docker's own messages, matched here once). */
@@ -29,13 +29,7 @@ function apiError(e: unknown): unknown {
   return e;
 }
 
-async function mapped<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw apiError(e);
-  }
-}
+const mapped = <T>(fn: () => T | Promise<T>): Promise<T> => mapErrors(apiError, fn);
 
 const ctx = () => netContext(stateRoot());
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
 import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
 import { apiFetch, type DockerCli, dockerCli } from "../fixtures/docker-cli.ts";
-import { dockerSave, gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
+import { dockerSave, gz, imageOf, rootfsEntries, servedManifest, sha256 } from "../fixtures/image.ts";
 import { pushAuth, pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { ROOTFS, testRoot } from "./harness.ts";
 
@@ -101,14 +101,7 @@ describe("docker pull through the API", () => {
 
   test("a failure mid-stream (a tampered layer) is an errorDetail line, as Docker's", async () => {
     const layer = gz(writeTar([{ name: "f", type: "file", data: enc.encode("real") }]));
-    const img = imageOf([layer], { Cmd: ["true"] });
-    const cfg = enc.encode(JSON.stringify(img.config));
-    const manifest = enc.encode(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(layer)}`, size: layer.length }],
-    }));
+    const { cfg, manifest } = servedManifest(layer, { Cmd: ["true"] });
     const tampered = layer.slice();
     tampered[tampered.length - 1]! ^= 0xff;
     const fake = Bun.serve({

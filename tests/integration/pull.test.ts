@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hostPlatform } from "../../image/manifest.ts";
 import { writeTar } from "../../image/tar.ts";
-import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
+import { gz, imageOf, rootfsEntries, servedManifest, sha256 } from "../fixtures/image.ts";
 import { pushAuth, pushImage, pushManifest, type Registry, startRegistry } from "../fixtures/registry.ts";
 import { CTR, ROOTFS, testRoot } from "./harness.ts";
 
@@ -148,14 +148,7 @@ describe("login: a registry with basic auth (htpasswd)", () => {
 describe("garbage collection against a pull in flight", () => {
   test("prune waits for a slow pull instead of deleting the blobs it has fetched so far", async () => {
     const layer = gz(writeTar([{ name: "f", type: "file", data: enc.encode("slow") }]));
-    const img = imageOf([layer], { Cmd: ["true"] });
-    const cfg = enc.encode(JSON.stringify(img.config));
-    const manifest = enc.encode(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(layer)}`, size: layer.length }],
-    }));
+    const { cfg, manifest } = servedManifest(layer, { Cmd: ["true"] });
     let layerAsked = 0;
     const server: ReturnType<typeof Bun.serve> = Bun.serve({
       hostname: "127.0.0.1",
@@ -195,14 +188,7 @@ describe("a connection that breaks mid-layer", () => {
     const big = new Uint8Array(3 << 20);
     for (let o = 0; o < big.length; o += 65536) big.set(crypto.getRandomValues(new Uint8Array(65536)), o);
     const layer = gz(writeTar([{ name: "big", type: "file", data: big }]));
-    const img = imageOf([layer], { Cmd: ["true"] });
-    const cfg = enc.encode(JSON.stringify(img.config));
-    const manifest = enc.encode(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(layer)}`, size: layer.length }],
-    }));
+    const { cfg, manifest } = servedManifest(layer, { Cmd: ["true"] });
     const ranges: (string | null)[] = [];
     const server: ReturnType<typeof Bun.serve> = Bun.serve({
       hostname: "127.0.0.1",
@@ -250,14 +236,7 @@ describe("pull from a registry that lies", () => {
   test("a bearer token is fetched; a tampered blob is refused and not stored", async () => {
     const good = gz(writeTar([{ name: "f", type: "file", data: enc.encode("good") }]));
     const bad = gz(writeTar([{ name: "f", type: "file", data: enc.encode("evil") }]));
-    const img = imageOf([good]);
-    const cfg = enc.encode(JSON.stringify(img.config));
-    const manifest = enc.encode(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: `sha256:${sha256(cfg)}`, size: cfg.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${sha256(good)}`, size: good.length }],
-    }));
+    const { cfg, manifest } = servedManifest(good);
     const tokens: string[] = [];
     const server: ReturnType<typeof Bun.serve> = Bun.serve({
       hostname: "127.0.0.1",

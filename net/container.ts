@@ -16,6 +16,7 @@ import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
+import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -52,6 +53,9 @@ export interface ContainerNet {
   netns: string;
   /** the address on the first network (where published ports go) */
   ip: string;
+  /** that network's bridge, and whether ctr's nf_tables rules are in use (DNAT for published ports) */
+  bridge: string;
+  nat: boolean;
   /** bind mounts for the plan: host file -> path in the container */
   files: { source: string; target: string }[];
 }
@@ -93,14 +97,49 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
     net.released = net.released.filter((r) => host.link(r.veth));
     changed = net.released.length !== before;
   }
+  const stale: string[] = [];
   for (const [id, e] of Object.entries(net.endpoints)) {
     if (ctx.alive(id)) continue;
     host.deleteLink(e.veth);
     removeNetns(netnsPath(ctx.root, id));
     delete net.endpoints[id];
+    stale.push(id);
     changed = true;
   }
   if (changed) saveNetwork(ctx.root, net);
+  if (stale.length) removeRules((r) => stale.some((id) => ownedBy.container(id)(r)));
+}
+
+/**
+ * The nf_tables rules a container's endpoints need (net/firewall.ts): its
+ * masquerade on each network that is not --internal, and a network's
+ * isolation rules when this is the network's first container. Unless the
+ * host config says nat = false; ip_forward = true turns forwarding on.
+ */
+function endpointRules(cfg: NetConfig, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
+  if (!cfg.nat) return [];
+  if (cfg.ipForward && joined.some((j) => !j.net.internal)) enableForwarding();
+  return joined.flatMap(({ net, first }) => [
+    ...(first ? networkRules(net.id, net.bridge, net.internal) : []),
+    ...(net.internal ? [] : [masqueradeRule(id, net.id, net.endpoints[id]!.ip, net.bridge)]),
+  ]);
+}
+
+const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
+function enableForwarding(): void {
+  if (readFileSync(IP_FORWARD, "utf8").trim() !== "1") writeFileSync(IP_FORWARD, "1");
+}
+
+/** Is the host forwarding IPv4 (without which bridge containers reach nothing past the host)? */
+export function forwarding(): boolean {
+  return readHost(IP_FORWARD).trim() === "1";
+}
+
+/** The rules to drop with an endpoint: its own, and its network's when no container is left on it. */
+function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
+  const empty = nets.filter((n) => Object.keys(n.endpoints).length === 0);
+  return (r: Parameters<ReturnType<typeof ownedBy.container>>[0]) =>
+    (whole ? ownedBy.container(id)(r) : nets.some((n) => ownedBy.endpoint(id, n.id)(r))) || empty.some((n) => ownedBy.network(n.id)(r));
 }
 
 /**
@@ -111,8 +150,10 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
   const path = netnsPath(ctx.root, r.id);
   return withNetLock(ctx.root, () => {
     const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
+    const cfg = loadNetConfig();
     return withNetlink((host) => {
       for (const n of nets) reclaim(ctx, host, n);
+      const first = nets.map((n) => Object.keys(n.endpoints).length === 0);
       const inside = createNetns(path);
       const fd = openSync(path, "r");
       try {
@@ -128,15 +169,18 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
         closeSync(fd);
         inside.close();
       }
+      addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
       const dir = containerFiles(ctx.root, r.id);
       writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
       writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-      const first = nets[0]!.endpoints[r.id]!;
-      writeFileSync(join(dir, "hosts.base"), hostsBase(first.ip, r.hostname, r.extraHosts));
+      const ep = nets[0]!.endpoints[r.id]!;
+      writeFileSync(join(dir, "hosts.base"), hostsBase(ep.ip, r.hostname, r.extraHosts));
       refreshHosts(ctx.root, nets);
       return {
         netns: path,
-        ip: first.ip,
+        ip: ep.ip,
+        bridge: nets[0]!.bridge,
+        nat: cfg.nat && !nets[0]!.internal,
         files: [
           { source: join(dir, "hosts"), target: "/etc/hosts" },
           { source: join(dir, "hostname"), target: "/etc/hostname" },
@@ -163,6 +207,8 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
       saveNetwork(ctx.root, n);
     }
     removeNetns(path);
+    // its masquerade and DNAT rules, and its networks' once they are empty
+    removeRules(leaving(id, mine, true));
     refreshHosts(ctx.root, mine);
   });
 }
@@ -184,14 +230,17 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
     try {
       withNetlink((host) => {
         reclaim(ctx, host, net);
+        const first = Object.keys(net.endpoints).length === 0;
         net.endpoints[id] = e;
         saveNetwork(ctx.root, net);
         try {
           wireEndpoint(host, inside, fd, net, e, used.size === 0);
+          addRules(endpointRules(loadNetConfig(), id, [{ net, first }]));
         } catch (err) {
           host.deleteLink(e.veth);
           delete net.endpoints[id];
           saveNetwork(ctx.root, net);
+          removeRules(leaving(id, [net], false));
           throw err;
         }
       });
@@ -213,6 +262,7 @@ export function disconnectContainer(ctx: NetContext, id: string, network: string
     withNetlink((host) => host.deleteLink(e.veth));
     delete net.endpoints[id];
     saveNetwork(ctx.root, net);
+    removeRules(leaving(id, [net], false));
     refreshHosts(ctx.root, [net]);
   });
 }

@@ -20,11 +20,11 @@
 // last container leaves); when the table holds no rule it is deleted, so a
 // host where no container runs carries nothing of ctr's.
 import { type Chain, cmd, type Command, dnatTo, expr, type Expr, match, NF_INET, NFT_CMP, VERDICT } from "./nftables/codec.ts";
-import { type Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
+import { Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
 import { NetError } from "./errors.ts";
 
 export const TABLE = "ctr";
-const ERESTART = 85, ENOENT = 2;
+const ERESTART = 85, ENOENT = 2, EPROTONOSUPPORT = 93;
 
 const CHAINS: Chain[] = [
   { name: "prerouting", base: { type: "nat", hook: NF_INET.PRE_ROUTING, priority: -100 } },
@@ -62,12 +62,12 @@ export function masqueradeRule(id: string, netId: string, ip: string, bridge: st
  * DNAT for one published port: from outside (not from the container's own
  * bridge, whose containers reach the port through the proxy, as with
  * Docker's) and from this host to a non-loopback address of it. A port bound
- * to one address matches that address only; one bound to a loopback address
- * gets no rule (the proxy serves it).
+ * to one address matches that address only; one bound to a loopback or an
+ * IPv6 address gets no rule (the proxy serves it).
  */
 export function portRules(id: string, ip: string, bridge: string, p: Published): FwRule[] {
-  const loopback = p.hostIp.startsWith("127.");
-  if (loopback) return [];
+  // loopback, and IPv6 (this table is IPv4's): the proxy's alone
+  if (p.hostIp.startsWith("127.") || p.hostIp.includes(":")) return [];
   const any = p.hostIp === "0.0.0.0";
   const dest = any ? match.daddrLocal() : match.daddr(p.hostIp);
   const tail = [...match.dport(p.protocol, p.hostPort), ...dnatTo(ip, p.containerPort)];
@@ -131,30 +131,51 @@ export function addRules(rules: FwRule[], nft?: Nftables): void {
  * is done again, never deleting a table someone just filled.
  */
 export function removeRules(which: (r: Rule) => boolean): number {
+  let nft: Nftables;
   try {
-    return withNftables((nft) => {
-      for (let attempt = 0; ; attempt++) {
-        const gen = nft.generation();
-        const all = nft.rules(TABLE);
-        const gone = all.filter(which);
-        const commands = gone.map((r) => cmd.delRule(TABLE, r.chain, r.handle));
-        if (gone.length === all.length) commands.push(cmd.delTable(TABLE));
-        try {
-          nft.batch(commands, `table ip ${TABLE}`, gen);
-          return gone.length;
-        } catch (e) {
-          if (e instanceof NftError && e.errno === ERESTART && attempt < 20) continue;
-          if (e instanceof NftError && e.errno === ENOENT && all.length === 0) return 0; // no table: nothing to do
-          throw e;
-        }
+    nft = Nftables.open();
+  } catch (e) {
+    // a kernel without nf_tables holds no rules of ours
+    if ((e as { errno?: number }).errno === EPROTONOSUPPORT) return 0;
+    throw e;
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const gen = nft.generation();
+      const all = nft.rules(TABLE);
+      const gone = all.filter(which);
+      const commands = gone.map((r) => cmd.delRule(TABLE, r.chain, r.handle));
+      if (gone.length === all.length) commands.push(cmd.delTable(TABLE));
+      try {
+        nft.batch(commands, `table ip ${TABLE}`, gen);
+        return gone.length;
+      } catch (e) {
+        if (e instanceof NftError && e.errno === ERESTART && attempt < 20) continue;
+        if (e instanceof NftError && e.errno === ENOENT && all.length === 0) return 0; // no table: nothing to do
+        throw e;
       }
-    });
+    }
   } catch (e) {
     plainly(e);
+  } finally {
+    nft.close();
   }
 }
 
-/** Every rule in ctr's table (for tests and `ctr debug`). */
+/** Every rule in ctr's table (for tests), and whether the table exists at all. */
 export function listRules(): Rule[] {
   return withNftables((nft) => nft.rules(TABLE));
+}
+export function tableExists(): boolean {
+  return withNftables((nft) => nft.hasTable(TABLE));
+}
+
+/** Whether this kernel answers nf_tables over netlink (for `ctr version`): "yes", or why not. */
+export function nftablesStatus(): string {
+  try {
+    withNftables((nft) => nft.generation());
+    return "yes";
+  } catch (e) {
+    return `no (${(e as Error).message})`;
+  }
 }

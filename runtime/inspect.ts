@@ -2,7 +2,7 @@
 // written for Docker (.State.Pid, .Config.Env, .HostConfig.Memory) work.
 import { join } from "node:path";
 import { containerEndpoints, isManagedMode } from "../net/container.ts";
-import { type PortBinding, publishedPorts } from "../net/ports.ts";
+import { type PortBinding, publishedPorts } from "../net/published.ts";
 import { capNames } from "./process/capabilities.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
 import type { ContainerRecord } from "./state/record.ts";
@@ -13,6 +13,8 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 export function inspectContainer(rec: ContainerRecord) {
   const live = liveState(rec);
   const s = rec.spec;
+  // Docker's ExposedPorts: the image's, --expose and every published port
+  const exposed = [...new Set([...(rec.image?.exposedPorts ?? []), ...(s.network.expose ?? []), ...s.network.ports.map((p) => `${p.containerPort}/${p.protocol}`)])];
   const status = live.status === "creating" ? "created" : live.status;
   return {
     Id: rec.id,
@@ -43,7 +45,10 @@ export function inspectContainer(rec: ContainerRecord) {
     ProcessLabel: "",
     HostConfig: {
       NetworkMode: s.network.mode,
-      PortBindings: {},
+      // as asked (host port "" for any free one), as Docker records them
+      PortBindings: Object.fromEntries(Object.entries(Object.groupBy(s.network.ports, (p) => `${p.containerPort}/${p.protocol}`))
+        .map(([k, ps]) => [k, ps!.map((p) => ({ HostIp: p.hostIp ?? "", HostPort: p.hostPort ? String(p.hostPort) : "" }))])),
+      PublishAllPorts: s.network.publishAll ?? false,
       RestartPolicy: { Name: s.restart.name, MaximumRetryCount: s.restart.maxRetries },
       AutoRemove: s.autoRemove,
       CapAdd: s.security.capAdd,
@@ -103,7 +108,7 @@ export function inspectContainer(rec: ContainerRecord) {
       Labels: s.labels,
       StopSignal: s.stopSignal,
       StopTimeout: s.stopTimeout,
-      ...(rec.image?.exposedPorts ? { ExposedPorts: Object.fromEntries(rec.image.exposedPorts.map((p) => [p, {}])) } : {}),
+      ...(exposed.length ? { ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) } : {}),
     },
     NetworkSettings: networkSettings(rec, live.pid),
     // ctr's own additions, outside Docker's shape

@@ -4,7 +4,7 @@
 import { SysError } from "../../runtime/sys/errno.ts";
 import { bind, close, recv, sendto, setsockoptInt, socket } from "../../runtime/sys/libc.ts";
 import { decodeAttrs, decodeError, decodeMessages, type Message, NLMSG, readStr } from "../netlink/codec.ts";
-import { type Command, encodeBatch, encodeGetGen, encodeRuleDump, NFNL_SUBSYS_NFTABLES, NFT_MSG, NFTA_GEN_ID, NFTA_RULE, parseComment } from "./codec.ts";
+import { type Command, encodeBatch, encodeGetGen, encodeGetTable, encodeRuleDump, NFNL_SUBSYS_NFTABLES, NFT_MSG, NFTA_GEN_ID, NFTA_RULE, parseComment } from "./codec.ts";
 
 const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_NETFILTER = 12;
 const SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
@@ -104,6 +104,18 @@ export class Nftables {
       throw e;
     }
     return out;
+  }
+
+  /** Does the IPv4 table exist? */
+  hasTable(table: string): boolean {
+    const seq = ++this.seq;
+    sendto(this.fd, encodeGetTable(table, seq), KERNEL);
+    try {
+      return this.replies(seq, `table ip ${table}`).length > 0;
+    } catch (e) {
+      if (e instanceof NftError && e.errno === ENOENT) return false;
+      throw e;
+    }
   }
 
   /** The ruleset generation: a batch sent with it is refused (ERESTART) if anything changed since. */

@@ -208,6 +208,11 @@ export function encodeRuleDump(table: string, seq: number): Uint8Array {
   return encodeMessage({ type: msgType(NFT_MSG.GETRULE), flags: 0x1 | 0x300, seq }, nfgenmsg(NFPROTO_IPV4), [attr.str(NFTA_RULE.TABLE, table)]);
 }
 
+/** One table, by name (NFT_MSG_GETTABLE): its description, or ENOENT. */
+export function encodeGetTable(table: string, seq: number): Uint8Array {
+  return encodeMessage({ type: msgType(NFT_MSG.GETTABLE), flags: 0x1, seq }, nfgenmsg(NFPROTO_IPV4), [attr.str(NFTA_TABLE.NAME, table)]);
+}
+
 /** The ruleset's generation (NFT_MSG_GETGEN). */
 export function encodeGetGen(seq: number): Uint8Array {
   return encodeMessage({ type: msgType(NFT_MSG.GETGEN), flags: 0x1, seq }, nfgenmsg(0));

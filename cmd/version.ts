@@ -32,17 +32,17 @@ const version: Verb = async (args) => {
  Git commit:     ${info.GitCommit}
  Built with:     Bun ${info.BunVersion}
  OS/Arch:        ${info.Os}/${info.Arch}
-Network:
- nf_tables:      ${info.Network.NfTables}
- Published ports: ${info.Network.PublishedPorts}
- Outbound NAT:   ${info.Network.OutboundNat}
- IPv4 forwarding: ${info.Network.IpForward}
 Kernel:
  Release:        ${f.kernel}
  Cgroup mode:    ${f.cgroupMode}
  User namespaces: ${yes(f.userNamespaces)}
  Overlayfs:      ${yes(f.overlayfs)}
- Seccomp:        ${yes(f.seccomp)}`);
+ Seccomp:        ${yes(f.seccomp)}
+Network:
+ nf_tables:      ${info.Network.NfTables}
+ Published ports: ${info.Network.PublishedPorts}
+ Outbound NAT:   ${info.Network.OutboundNat}
+ IPv4 forwarding: ${info.Network.IpForward}`);
 };
 /** Which path published ports and outbound traffic take on this host (net/ports.ts, net/firewall.ts). */
 function networkPaths() {

@@ -43,11 +43,7 @@ const UDP_FLOW_IDLE_MS = 90_000;
  */
 export async function publishPorts(root: string, id: string, net: { ip: string; bridge: string; nat: boolean }, ports: PortRequest[]): Promise<PortBinding[]> {
   const bindings = await startPortProxy(root, id, net.ip, ports);
-  if (net.nat) {
-    addRules(bindings.flatMap((b) => portRules(id, net.ip, net.bridge, b)));
-    const rec = readProxyRecord(root, id)!;
-    writeFileSync(recordPath(root, id), JSON.stringify({ ...rec, path: "nftables" } satisfies ProxyRecord));
-  }
+  if (net.nat) addRules(bindings.flatMap((b) => portRules(id, net.ip, net.bridge, b)));
   return bindings;
 }
 
@@ -67,7 +63,7 @@ export async function startPortProxy(root: string, id: string, targetIp: string,
     throw new NetError(`port proxy did not start${line ? `: ${line}` : ""}`);
   }
   if (!reply.ok) throw new NetError(`driver failed programming external connectivity on endpoint ${id.slice(0, 12)}: ${reply.error}`);
-  const rec: ProxyRecord = { pid: proc.pid, bindings: reply.bindings!, path: "proxy" };
+  const rec: ProxyRecord = { pid: proc.pid, bindings: reply.bindings! };
   writeFileSync(recordPath(root, id), JSON.stringify(rec));
   proc.unref();
   return rec.bindings;

@@ -22,8 +22,6 @@ export interface PortRequest {
 export interface ProxyRecord {
   pid: number;
   bindings: PortBinding[];
-  /** "nftables" when DNAT rules carry the ports too, "proxy" when only the proxy does */
-  path?: "nftables" | "proxy";
 }
 
 export const recordPath = (root: string, id: string) => join(root, "containers", id, "ports.json");

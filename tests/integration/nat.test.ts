@@ -39,6 +39,8 @@ const NO_NAT = join(root, "no-nat.toml");
 writeFileSync(NO_NAT, `[network]\nbridge = "${BRIDGE}"\nsubnet = "10.${X}.0.0/24"\npool = "10.${X}.0.0/16"\nnat = false\n`);
 const ctrNoNat = (args: string[]) => ctrRaw(args, { env: { CTR_CONFIG: NO_NAT } });
 const probes: Bun.Subprocess[] = [];
+/** each test starts several containers; on a loaded 2-core machine that can take longer than bun's 5 s */
+const SLOW = 60_000;
 /** every container and network this file made, for the final check */
 const made = { containers: [] as string[], networks: [] as string[], bridges: [] as string[] };
 /** `network create`, remembering the bridge for afterAll (a failed test may leave it) */
@@ -125,7 +127,7 @@ describe("outbound NAT", () => {
     expect(masq.length).toBe(1);
     ctr(["rm", name]);
     expect(ourRules([id])).toEqual([]);
-  });
+  }, SLOW);
 
   test("--internal: no way out, even with forwarding on and a route added by hand (nat = false: out it goes)", () => {
     const net = uniqueName("int");
@@ -139,7 +141,7 @@ describe("outbound NAT", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("blocked\n");
     expect(ctr(["network", "rm", net]).code).toBe(0);
-  });
+  }, SLOW);
 });
 
 describe("published ports", () => {
@@ -163,7 +165,7 @@ describe("published ports", () => {
     expect(dnat.map((r) => r.chain).sort()).toEqual(["output", "prerouting"]);
     ctr(["rm", "-f", name]);
     expect(ourRules([id])).toEqual([]);
-  });
+  }, SLOW);
 
   test("UDP (-p PORT/udp): through the proxy on loopback and by DNAT from outside", async () => {
     const name = uniqueName("dns");
@@ -178,7 +180,7 @@ describe("published ports", () => {
     expect(ctr(["ps", "--format", "{{.Ports}}"]).stdout).toBe(`0.0.0.0:${hostPort}->5353/udp\n`);
     ctr(["rm", "-f", name]);
     expect(ourRules([id])).toEqual([]);
-  });
+  }, SLOW);
 
   test("-P publishes --expose'd ports on free host ports; inspect shows them", () => {
     const name = uniqueName("all");
@@ -191,7 +193,7 @@ describe("published ports", () => {
     expect(i.HostConfig.PublishAllPorts).toBe(true);
     expect(Object.keys(i.Config.ExposedPorts).sort()).toEqual(["53/udp", "7000/tcp", "7001/tcp", "9000/tcp"]);
     expect(ctr(["rm", "-f", name]).code).toBe(0);
-  });
+  }, SLOW);
 });
 
 describe("isolation between user networks", () => {
@@ -222,7 +224,19 @@ describe("isolation between user networks", () => {
     ctr(["rm", "-f", guarded.srv]);
     expect(listRules().filter((r) => parseOwner(r.comment).network === netA.id)).toEqual([]);
     expect(ctr(["network", "rm", a, b]).code).toBe(0);
-  });
+  }, SLOW);
+});
+
+describe("ctr version", () => {
+  test("says which path published ports and outbound traffic take", () => {
+    const on = JSON.parse(ctr(["version", "--json"]).stdout).Network;
+    expect(on.NfTables).toBe("yes");
+    expect(on.PublishedPorts).toBe("nftables DNAT (table ip ctr, over netlink) + userland proxy for loopback");
+    expect(on.OutboundNat).toBe("nftables masquerade (table ip ctr)");
+    const off = JSON.parse(ctrNoNat(["version", "--json"]).stdout).Network;
+    expect(off.PublishedPorts).toBe("userland proxy only");
+    expect(off.OutboundNat).toBe("none");
+  }, SLOW);
 });
 
 describe("nothing left behind", () => {
@@ -232,5 +246,5 @@ describe("nothing left behind", () => {
     // another ctr on this host may hold rules of its own; only then may the table stay
     const rest = listRules();
     expect(tableExists()).toBe(rest.length > 0);
-  });
+  }, SLOW);
 });

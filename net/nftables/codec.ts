@@ -133,7 +133,11 @@ function encodeExprs(exprs: Expr[]): Attr {
 export function commentUserdata(text: string): Uint8Array {
   const t = new TextEncoder().encode(`${text}\0`);
   if (t.length > 255) throw new Error(`nftables comment too long: ${text}`);
-  return new Uint8Array([UDATA_RULE_COMMENT, t.length, ...t]);
+  const u = new Uint8Array(2 + t.length);
+  u[0] = UDATA_RULE_COMMENT;
+  u[1] = t.length;
+  u.set(t, 2); // not a spread: a typed array's first spread costs ms of cold start-up
+  return u;
 }
 export function parseComment(u: Uint8Array | undefined): string | undefined {
   for (let off = 0; u && off + 2 <= u.length; off += 2 + u[off + 1]!) {

@@ -31,6 +31,7 @@ export const VERBS: Record<string, VerbEntry> = {
   wait: { summary: "Block until containers stop, then print their exit codes", load: () => import("./wait.ts"), errorCode: 1 },
   spec: { summary: "Check container definition files (spec validate FILE)", load: () => import("./spec.ts"), errorCode: 1 },
   network: { summary: "Manage networks (create, ls, inspect, rm, connect, disconnect)", load: () => import("./network.ts"), errorCode: 1 },
+  "net-dns": { summary: "(internal) A user-defined network's DNS server; started by run", load: () => import("./net-dns.ts"), errorCode: 1 },
   port: { summary: "List port mappings or a specific mapping for the container", load: () => import("./port.ts"), errorCode: 1 },
   "port-proxy": { summary: "(internal) Forward a container's published ports; started by run", load: () => import("./port-proxy.ts"), errorCode: 1 },
   pull: { summary: "Download an image from a registry", load: () => import("./pull.ts"), errorCode: 1 },

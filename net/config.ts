@@ -65,3 +65,10 @@ export function loadNetConfig(path = process.env.CTR_CONFIG || "/etc/ctr/ctr.tom
   parseSubnet(c.pool);
   return c;
 }
+
+/**
+ * The host's resolver configuration: what containers' resolv.conf starts
+ * from and where a network's DNS server forwards. $CTR_RESOLV_CONF names
+ * another file (tests point it at a resolver of their own).
+ */
+export const hostResolvConfPath = () => process.env.CTR_RESOLV_CONF || "/etc/resolv.conf";

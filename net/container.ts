@@ -6,16 +6,17 @@
 // Layout under the state root: netns/<id> (the pinned namespace),
 // networks/<name>.json (net/store.ts), and in the container's directory
 // containers/<id>/: hosts, hosts.base, hostname, resolv.conf.
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
-import { type NetConfig, loadNetConfig } from "./config.ts";
+import { hostResolvConfPath, type NetConfig, loadNetConfig } from "./config.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
+import { serveDns, stopDns } from "./dns/lifecycle.ts";
 import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
@@ -56,6 +57,8 @@ export interface ContainerNet {
   /** that network's bridge, and whether ctr's nf_tables rules are in use (DNAT for published ports) */
   bridge: string;
   nat: boolean;
+  /** the first network when it is user-defined: its DNS server is the container's (useEmbeddedDns) */
+  dnsNetwork?: NetworkRecord;
   /** bind mounts for the plan: host file -> path in the container */
   files: { source: string; target: string }[];
 }
@@ -181,6 +184,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
         ip: ep.ip,
         bridge: nets[0]!.bridge,
         nat: cfg.nat && !nets[0]!.internal,
+        ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
         files: [
           { source: join(dir, "hosts"), target: "/etc/hosts" },
           { source: join(dir, "hostname"), target: "/etc/hostname" },
@@ -209,6 +213,7 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
     removeNetns(path);
     // its masquerade and DNAT rules, and its networks' once they are empty
     removeRules(leaving(id, mine, true));
+    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) stopDns(ctx.root, n.name);
     refreshHosts(ctx.root, mine);
   });
 }
@@ -263,6 +268,7 @@ export function disconnectContainer(ctx: NetContext, id: string, network: string
     delete net.endpoints[id];
     saveNetwork(ctx.root, net);
     removeRules(leaving(id, [net], false));
+    if (!net.builtin && Object.keys(net.endpoints).length === 0) stopDns(ctx.root, net.name);
     refreshHosts(ctx.root, [net]);
   });
 }
@@ -320,8 +326,24 @@ export function refreshHosts(root: string, touched: NetworkRecord[]): void {
   }
 }
 
+/**
+ * A container on a user-defined network resolves through the network's DNS
+ * server (net/dns/server.ts): its resolv.conf names the gateway (search and
+ * options stay the host's). If the server cannot run (port 53 of the gateway
+ * taken), the container keeps the host's resolvers and /etc/hosts, and the
+ * run says so.
+ */
+export async function useEmbeddedDns(root: string, id: string, net: NetworkRecord, dnsSearch: string[]): Promise<void> {
+  const why = await serveDns(root, net);
+  if (why) {
+    writeSync(2, `WARNING: network ${net.name} has no DNS server (${why}): names resolve through /etc/hosts only\n`);
+    return;
+  }
+  writeFileSync(join(containerFiles(root, id), "resolv.conf"), resolvConf([net.gateway], dnsSearch));
+}
+
 /** --dns/--dns-search, else the host's resolv.conf without loopback servers (unreachable from a namespace). */
-export function resolvConf(dns: string[], search: string[], hostConf = readHost("/etc/resolv.conf")): string {
+export function resolvConf(dns: string[], search: string[], hostConf = readHost(hostResolvConfPath())): string {
   const lines = hostConf.split("\n");
   const fromHost = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
   let servers = dns.length ? dns : fromHost.filter((s) => !/^127\./.test(s) && s !== "::1");

@@ -3,6 +3,7 @@
 // container is on it), and Docker's `network inspect` shape.
 import { loadNetConfig } from "./config.ts";
 import { ownedBy, removeRules } from "./firewall.ts";
+import { stopDns } from "./dns/lifecycle.ts";
 import { type NetContext, findNetwork, randomId } from "./container.ts";
 import { NetError } from "./errors.ts";
 import { contains, firstHost, formatSubnet, ipToInt, nextSubnet, overlaps, parseSubnet, type Subnet } from "./ipam.ts";
@@ -80,6 +81,7 @@ export function removeNetwork(ctx: NetContext, name: string): void {
     if (live.length) throw new NetError(`error while removing network: network ${name} id ${n.id} has active endpoints (${live.length} container${live.length > 1 ? "s" : ""})`, 1);
     withNetlink((nl) => nl.deleteLink(n.bridge));
     removeRules(ownedBy.network(n.id)); // gone with its last container; this catches a crash's leftovers
+    stopDns(ctx.root, n.name);
     deleteNetwork(ctx.root, name);
   });
 }

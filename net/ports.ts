@@ -23,11 +23,12 @@
 // and the bindings; rm stops it and removes the rules. It also leaves by
 // itself when the container's directory goes.
 import { type Socket as UdpSocket, createSocket } from "node:dgram";
-import { closeSync, existsSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, writeFileSync, writeSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import { NetError } from "./errors.ts";
 import { addRules, portRules } from "./firewall.ts";
+import { isHelper, startHelper } from "./helper.ts";
 import { type PortBinding, type PortRequest, type ProxyRecord, readProxyRecord, recordPath } from "./published.ts";
 
 export type { PortBinding, PortRequest };
@@ -49,48 +50,19 @@ export async function publishPorts(root: string, id: string, net: { ip: string; 
 
 /** Starts the proxy for a container; resolves once every port is bound, or throws why not. */
 export async function startPortProxy(root: string, id: string, targetIp: string, ports: PortRequest[]): Promise<PortBinding[]> {
-  const self = Bun.main.startsWith("/$bunfs/") ? [process.execPath] : [process.execPath, Bun.main];
-  const proc = Bun.spawn([...self, "--root", root, "port-proxy", id, targetIp, JSON.stringify(ports)], {
-    stdio: ["ignore", "pipe", "ignore"],
-    detached: true,
-  });
-  const line = await firstLine(proc.stdout, 5000);
-  let reply: { ok: boolean; bindings?: PortBinding[]; error?: string };
-  try {
-    reply = JSON.parse(line);
-  } catch {
-    proc.kill("SIGKILL");
-    throw new NetError(`port proxy did not start${line ? `: ${line}` : ""}`);
-  }
+  const { pid, reply } = await startHelper(root, ["port-proxy", id, targetIp, JSON.stringify(ports)], "port proxy");
   if (!reply.ok) throw new NetError(`driver failed programming external connectivity on endpoint ${id.slice(0, 12)}: ${reply.error}`);
-  const rec: ProxyRecord = { pid: proc.pid, bindings: reply.bindings! };
+  const rec: ProxyRecord = { pid, bindings: reply.bindings as PortBinding[] };
   writeFileSync(recordPath(root, id), JSON.stringify(rec));
-  proc.unref();
   return rec.bindings;
-}
-
-async function firstLine(stream: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
-  const reader = stream.getReader();
-  let text = "";
-  const deadline = Date.now() + timeoutMs;
-  while (!text.includes("\n") && Date.now() < deadline) {
-    const r = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => ({ done: true, value: undefined }))]);
-    if (r.done) break;
-    text += new TextDecoder().decode(r.value);
-  }
-  reader.releaseLock();
-  return text.split("\n")[0]!.trim();
 }
 
 /** Stops the container's proxy, if it has one and it is still that proxy. */
 export function stopPortProxy(root: string, id: string): void {
   const rec = readProxyRecord(root, id);
   if (!rec) return;
-  try {
-    // the pid may have been reused: only a port-proxy for this container is ours
-    if (!readFileSync(`/proc/${rec.pid}/cmdline`, "utf8").includes(id)) return;
-    process.kill(rec.pid, "SIGTERM");
-  } catch {}
+  // the pid may have been reused: only a port-proxy for this container is ours
+  if (isHelper(rec.pid, ["port-proxy", id])) process.kill(rec.pid, "SIGTERM");
 }
 
 const inUse = (hostIp: string, p: PortRequest) => `Bind for ${hostIp}:${p.hostPort} failed: port is already allocated`;

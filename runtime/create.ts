@@ -254,13 +254,15 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
     if (isManagedMode(spec.network.mode)) {
       // loaded only when used: --net none/host start without the netlink client
-      const { netContext, setupContainerNet } = await import("../net/container.ts");
+      const { netContext, setupContainerNet, useEmbeddedDns } = await import("../net/container.ts");
       const n = spec.network;
       const net = setupContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
       });
       input.files = net.files;
+      // a user-defined network's names through its DNS server, unless --dns names others
+      if (net.dnsNetwork && n.dns.length === 0) await useEmbeddedDns(stateRoot(), id, net.dnsNetwork, n.dnsSearch);
       // -P: the image's exposed ports and --expose, each on a free host port
       const ports = n.publishAll ? publishExposed(n.ports, [...(image?.exposedPorts ?? []), ...(n.expose ?? [])]) : n.ports;
       if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, net, ports);

@@ -255,6 +255,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (isManagedMode(spec.network.mode)) {
       // loaded only when used: --net none/host start without the netlink client
       const { netContext, setupContainerNet, useEmbeddedDns } = await import("../net/container.ts");
+      trace("net loaded");
       const n = spec.network;
       const net = setupContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,

@@ -17,7 +17,7 @@ import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
 import { serveDns, stopDns } from "./dns/lifecycle.ts";
-import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules } from "./firewall.ts";
+import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -110,7 +110,9 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
     changed = true;
   }
   if (changed) saveNetwork(ctx.root, net);
-  if (stale.length) removeRules((r) => stale.some((id) => ownedBy.container(id)(r)));
+  // their rules, and the network's if none is left (the next container adds them again)
+  const empty = Object.keys(net.endpoints).length === 0;
+  if (stale.length) removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
 }
 
 /**
@@ -133,15 +135,10 @@ function enableForwarding(): void {
   if (readFileSync(IP_FORWARD, "utf8").trim() !== "1") writeFileSync(IP_FORWARD, "1");
 }
 
-/** Is the host forwarding IPv4 (without which bridge containers reach nothing past the host)? */
-export function forwarding(): boolean {
-  return readHost(IP_FORWARD).trim() === "1";
-}
-
 /** The rules to drop with an endpoint: its own, and its network's when no container is left on it. */
 function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
   const empty = nets.filter((n) => Object.keys(n.endpoints).length === 0);
-  return (r: Parameters<ReturnType<typeof ownedBy.container>>[0]) =>
+  return (r: Rule) =>
     (whole ? ownedBy.container(id)(r) : nets.some((n) => ownedBy.endpoint(id, n.id)(r))) || empty.some((n) => ownedBy.network(n.id)(r));
 }
 

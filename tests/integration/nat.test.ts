@@ -9,7 +9,7 @@
 // Forwarding: ctr turns net.ipv4.ip_forward on when its config says
 // ip_forward = true (as here); afterAll puts back the value found.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listRules, parseOwner, tableExists } from "../../net/firewall.ts";
 import { withNetlink } from "../../net/netlink/client.ts";
@@ -240,6 +240,23 @@ describe("ctr version", () => {
 });
 
 describe("nothing left behind", () => {
+  test("a container gone without rm (a crash): the next run on its network reclaims its lease and its rules", async () => {
+    const ghost = uniqueName("ghost");
+    const id = ctr(["run", "-d", "--name", ghost, ROOTFS, "true"]).stdout.trim();
+    for (let i = 0; i < 100 && ctr(["inspect", "--format", "{{.State.Status}}", ghost]).stdout.trim() !== "exited"; i++) await Bun.sleep(20);
+    made.containers.push(id);
+    const its = () => listRules().filter((r) => parseOwner(r.comment).container === id);
+    expect(its().map((r) => r.chain)).toEqual(["postrouting"]);
+    const rec = JSON.parse(readFileSync(join(root, "containers", id, "record.json"), "utf8"));
+    // the crash: its record and name are gone, nothing else was undone
+    rmSync(join(root, "containers", id), { recursive: true });
+    rmSync(join(root, "names", ghost));
+    expect(ctr(["run", "--rm", ROOTFS, "true"]).code).toBe(0);
+    expect(its()).toEqual([]);
+    // what the simulated crash left outside ctr's reach: the cgroup directories
+    for (const p of rec.cgroup.paths as string[]) if (existsSync(p)) rmdirSync(p);
+  }, SLOW);
+
   test("after rm of every container, none of this file's rules remain; with no other rules the table is gone", () => {
     for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
     expect(ourRules(made.containers)).toEqual([]);

@@ -21,9 +21,9 @@
 // host where no container runs carries nothing of ctr's.
 import { type Chain, cmd, type Command, dnatTo, expr, type Expr, match, NF_INET, NFT_CMP, VERDICT } from "./nftables/codec.ts";
 import { Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
+import { NetError } from "./errors.ts";
 
 export type { Rule };
-import { NetError } from "./errors.ts";
 
 export const TABLE = "ctr";
 const ERESTART = 85, ENOENT = 2, EPROTONOSUPPORT = 93;

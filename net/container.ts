@@ -331,7 +331,7 @@ export function refreshHosts(root: string, touched: NetworkRecord[]): void {
  * run says so.
  */
 export async function useEmbeddedDns(root: string, id: string, net: NetworkRecord, dnsSearch: string[]): Promise<void> {
-  const why = await serveDns(root, net);
+  const why = await serveDns(root, net).catch((e: Error) => e.message);
   if (why) {
     writeSync(2, `WARNING: network ${net.name} has no DNS server (${why}): names resolve through /etc/hosts only\n`);
     return;

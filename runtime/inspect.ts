@@ -136,7 +136,7 @@ function networkSettings(rec: ContainerRecord, pid: number | undefined) {
   return {
     Bridge: "",
     SandboxKey: pid ? `/proc/${pid}/ns/net` : "",
-    Ports: portMap(publishedPorts(stateRoot(), rec.id)),
+    Ports: portMap(publishedPorts(stateRoot(), rec.id), [...(rec.image?.exposedPorts ?? []), ...(rec.spec.network.expose ?? [])]),
     IPAddress: first?.endpoint.ip ?? "",
     IPPrefixLen: first ? prefix(first.network.subnet) : 0,
     Gateway: first && !first.network.internal ? first.network.gateway : "",
@@ -160,9 +160,10 @@ function netFiles(rec: ContainerRecord) {
   return { ResolvConfPath: f("resolv.conf"), HostnamePath: f("hostname"), HostsPath: f("hosts") };
 }
 
-/** {"80/tcp": [{HostIp, HostPort}]}, as Docker shows published ports */
-function portMap(bindings: PortBinding[]): Record<string, { HostIp: string; HostPort: string }[]> {
-  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const b of bindings) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+/** {"80/tcp": [{HostIp, HostPort}], "443/tcp": null}, as Docker shows published ports and exposed ones that are not */
+function portMap(bindings: PortBinding[], exposed: string[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const b of bindings) (out[`${b.containerPort}/${b.protocol}`] ??= [])!.push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+  for (const e of exposed) if (!(e in out)) out[e] = null;
   return out;
 }

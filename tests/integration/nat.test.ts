@@ -193,6 +193,13 @@ describe("published ports", () => {
     expect(i.HostConfig.PublishAllPorts).toBe(true);
     expect(Object.keys(i.Config.ExposedPorts).sort()).toEqual(["53/udp", "7000/tcp", "7001/tcp", "9000/tcp"]);
     expect(ctr(["rm", "-f", name]).code).toBe(0);
+    // exposed without -P: shown, not published
+    const quiet = uniqueName("exposed");
+    ctr(["run", "-d", "--name", quiet, "--expose", "6000", ROOTFS, "sleep", "100"]);
+    expect(JSON.parse(ctr(["inspect", quiet]).stdout)[0].NetworkSettings.Ports).toEqual({ "6000/tcp": null });
+    expect(ctr(["ps", "--format", "{{.Ports}}"]).stdout).toBe("6000/tcp\n");
+    expect(ctr(["port", quiet]).stdout).toBe("");
+    expect(ctr(["rm", "-f", quiet]).code).toBe(0);
   }, SLOW);
 });
 

@@ -36,7 +36,26 @@ export interface NetConfig {
 
 export const DEFAULTS: NetConfig = { bridge: "ctr0", subnet: "10.213.0.0/16", mtu: 1500, pool: "10.214.0.0/16", nat: true, ipForward: false };
 
-export function loadNetConfig(path = process.env.CTR_CONFIG || "/etc/ctr/ctr.toml"): NetConfig {
+const configPath = () => process.env.CTR_CONFIG || "/etc/ctr/ctr.toml";
+
+/**
+ * The two keys read at every run (nat, ip_forward). A file that does not
+ * mention them is not parsed: parsing TOML in cold JavaScript costs a run
+ * about 3 ms, and most files only name the bridge and subnets.
+ */
+export function runSettings(path = configPath()): Pick<NetConfig, "nat" | "ipForward"> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  }
+  if (!/\b(nat|ip_forward)\b/.test(text)) return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  const c = loadNetConfig(path);
+  return { nat: c.nat, ipForward: c.ipForward };
+}
+
+export function loadNetConfig(path = configPath()): NetConfig {
   if (!existsSync(path)) return { ...DEFAULTS };
   let doc: Record<string, unknown>;
   try {

@@ -10,7 +10,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
-import { hostResolvConfPath, type NetConfig, loadNetConfig } from "./config.ts";
+import { hostResolvConfPath, type NetConfig, loadNetConfig, runSettings } from "./config.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
@@ -121,7 +121,7 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
  * isolation rules when this is the network's first container. Unless the
  * host config says nat = false; ip_forward = true turns forwarding on.
  */
-function endpointRules(cfg: NetConfig, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
+function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
   if (!cfg.nat) return [];
   if (cfg.ipForward && joined.some((j) => !j.net.internal)) enableForwarding();
   return joined.flatMap(({ net, first }) => [
@@ -150,7 +150,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
   const path = netnsPath(ctx.root, r.id);
   return withNetLock(ctx.root, () => {
     const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
-    const cfg = loadNetConfig();
+    const cfg = runSettings();
     return withNetlink((host) => {
       for (const n of nets) reclaim(ctx, host, n);
       const first = nets.map((n) => Object.keys(n.endpoints).length === 0);
@@ -237,7 +237,7 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
         saveNetwork(ctx.root, net);
         try {
           wireEndpoint(host, inside, fd, net, e, used.size === 0);
-          addRules(endpointRules(loadNetConfig(), id, [{ net, first }]));
+          addRules(endpointRules(runSettings(), id, [{ net, first }]));
         } catch (err) {
           host.deleteLink(e.veth);
           delete net.endpoints[id];

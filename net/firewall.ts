@@ -128,9 +128,10 @@ export function addRules(rules: FwRule[], nft?: Nftables): void {
 
 /**
  * Removes the rules `which` selects, and the table once nothing is left in
- * it. The batch carries the generation read before the dump, so a rule
- * another ctr added meanwhile makes the kernel refuse it (ERESTART) and it
- * is done again, never deleting a table someone just filled.
+ * it. When the table would be left empty, the batch carries the generation
+ * read before the dump, so if another ctr added a rule meanwhile the kernel
+ * refuses it (ERESTART); then only the rules are removed and the table stays
+ * for whoever is using it (the last one out deletes it).
  */
 export function removeRules(which: (r: Rule) => boolean): number {
   let nft: Nftables;
@@ -142,21 +143,21 @@ export function removeRules(which: (r: Rule) => boolean): number {
     throw e;
   }
   try {
-    for (let attempt = 0; ; attempt++) {
-      const gen = nft.generation();
-      const all = nft.rules(TABLE);
-      const gone = all.filter(which);
-      const commands = gone.map((r) => cmd.delRule(TABLE, r.chain, r.handle));
-      if (gone.length === all.length) commands.push(cmd.delTable(TABLE));
-      try {
-        nft.batch(commands, `table ip ${TABLE}`, gen);
-        return gone.length;
-      } catch (e) {
-        if (e instanceof NftError && e.errno === ERESTART && attempt < 20) continue;
-        if (e instanceof NftError && e.errno === ENOENT && all.length === 0) return 0; // no table: nothing to do
-        throw e;
-      }
+    const gen = nft.generation();
+    const all = nft.rules(TABLE);
+    const gone = all.filter(which);
+    const deletes = gone.map((r) => cmd.delRule(TABLE, r.chain, r.handle));
+    if (gone.length < all.length) {
+      nft.batch(deletes, `table ip ${TABLE}`);
+      return gone.length;
     }
+    try {
+      nft.batch([...deletes, cmd.delTable(TABLE)], `table ip ${TABLE}`, gen);
+    } catch (e) {
+      if (e instanceof NftError && e.errno === ERESTART) nft.batch(deletes, `table ip ${TABLE}`);
+      else if (!(e instanceof NftError && e.errno === ENOENT && all.length === 0)) throw e; // no table: nothing to do
+    }
+    return gone.length;
   } catch (e) {
     plainly(e);
   } finally {

@@ -11,7 +11,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { closeSync, existsSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { listRules, parseOwner, tableExists } from "../../net/firewall.ts";
+import { addRules, listRules, masqueradeRule, ownedBy, parseOwner, removeRules, TABLE, tableExists } from "../../net/firewall.ts";
+import { withNftables } from "../../net/nftables/client.ts";
+import { cmd } from "../../net/nftables/codec.ts";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { createNetns, removeNetns } from "../../net/netns.ts";
 import { listNetworks } from "../../net/store.ts";
@@ -247,6 +249,26 @@ describe("ctr version", () => {
 });
 
 describe("nothing left behind", () => {
+  test("a batch made against an older generation is refused (ERESTART): an emptied table is never deleted under another ctr's new rule", () => {
+    const mine = `nattest${process.pid}`.padEnd(64, "0");
+    const theirs = `nattest${process.pid}`.padEnd(64, "1");
+    addRules([masqueradeRule(mine, mine, "10.255.255.2", "ctrnone0")]);
+    withNftables((nft) => {
+      const gen = nft.generation();
+      addRules([masqueradeRule(theirs, theirs, "10.255.255.3", "ctrnone0")], nft); // another ctr, meanwhile
+      let errno = 0;
+      try {
+        nft.batch([cmd.delTable(TABLE)], "stale", gen);
+      } catch (e) {
+        errno = (e as { errno: number }).errno;
+      }
+      expect(errno).toBe(85); // ERESTART
+    });
+    expect(removeRules(ownedBy.container(mine))).toBe(1);
+    expect(listRules().filter((r) => parseOwner(r.comment).container === theirs).length).toBe(1);
+    expect(removeRules(ownedBy.container(theirs))).toBe(1);
+  }, SLOW);
+
   test("a container gone without rm (a crash): the next run on its network reclaims its lease and its rules", async () => {
     const ghost = uniqueName("ghost");
     const id = ctr(["run", "-d", "--name", ghost, ROOTFS, "true"]).stdout.trim();

@@ -1,11 +1,14 @@
 // A container's networks, end to end: before it exists (its namespace, a
-// veth per network, addresses, routes, /etc/hosts, /etc/hostname,
-// /etc/resolv.conf), while it runs (connect, disconnect) and after (every
-// veth, lease and the namespace removed). All of it under the networks lock.
+// veth per network, addresses, routes, its nf_tables rules (net/firewall.ts),
+// /etc/hosts, /etc/hostname, /etc/resolv.conf, a user network's DNS server),
+// while it runs (connect, disconnect) and after (every veth, lease, rule and
+// the namespace removed; a network's rules and DNS server with its last
+// container). All of it under the networks lock.
 //
 // Layout under the state root: netns/<id> (the pinned namespace),
-// networks/<name>.json (net/store.ts), and in the container's directory
-// containers/<id>/: hosts, hosts.base, hostname, resolv.conf.
+// networks/<name>.json (net/store.ts), networks/<name>.dns.pid (its DNS
+// server), and in the container's directory containers/<id>/: hosts,
+// hosts.base, hostname, resolv.conf, ports.json (net/published.ts).
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";

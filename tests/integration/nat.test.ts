@@ -249,6 +249,21 @@ describe("ctr version", () => {
 });
 
 describe("nothing left behind", () => {
+  test("a batch the kernel refuses changes nothing (atomic), and the error says what needs nf_tables and how to do without", () => {
+    const before = listRules().length;
+    const hadTable = tableExists();
+    let message = "";
+    try {
+      addRules([{ chain: "nosuchchain", exprs: [], comment: `container=nattest${process.pid}` }]);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("outbound NAT and published ports need nf_tables, and the kernel refused it: NFT_MSG_NEWRULE table ip ctr: ENOENT");
+    expect(message).toContain("set nat = false under [network] in /etc/ctr/ctr.toml");
+    expect(listRules().length).toBe(before);
+    expect(tableExists()).toBe(hadTable); // the table and chains in the same batch were not made either
+  }, SLOW);
+
   test("a batch made against an older generation is refused (ERESTART): an emptied table is never deleted under another ctr's new rule", () => {
     const mine = `nattest${process.pid}`.padEnd(64, "0");
     const theirs = `nattest${process.pid}`.padEnd(64, "1");

@@ -1,6 +1,8 @@
 // How containers are shown in listings: Docker's columns and wording.
 import { liveState } from "../runtime/state/status.ts";
 import type { ContainerRecord } from "../runtime/state/record.ts";
+import { stateRoot } from "../runtime/state/paths.ts";
+import { formatPorts, publishedPorts } from "../net/published.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
 
 export function ago(iso: string | undefined): string {
@@ -26,6 +28,7 @@ export function psRow(rec: ContainerRecord) {
     : st === "creating" ? "Created"
     : st === "created" ? "Created"
     : "Dead";
+  const running = st === "running" || st === "paused" || st === "restarting";
   const cmd = rec.argv.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ");
   return {
     ID: rec.id.slice(0, 12),
@@ -34,14 +37,20 @@ export function psRow(rec: ContainerRecord) {
     CreatedAt: rec.created,
     // to the second, as the API's Created (and so `ctr -H ... ps`) has it
     RunningFor: `${ago(new Date(Math.floor(Date.parse(rec.created) / 1000) * 1000).toISOString())} ago`,
-    Ports: "",
+    // Docker lists ports of running containers: the published, then the exposed ones
+    Ports: running ? formatPorts(publishedPorts(stateRoot(), rec.id), exposedPorts(rec)) : "",
     State: st === "creating" ? "created" : st,
     Status: status,
     Names: rec.name,
     Labels: Object.entries(rec.spec.labels).map(([k, v]) => `${k}=${v}`).join(","),
     Pid: live.pid,
-    running: st === "running" || st === "paused" || st === "restarting",
+    running,
   };
+}
+
+/** The image's ExposedPorts and --expose ("80/tcp"). */
+export function exposedPorts(rec: ContainerRecord): string[] {
+  return [...new Set([...(rec.image?.exposedPorts ?? []), ...(rec.spec.network.expose ?? [])])];
 }
 
 /** A table with Docker's spacing: columns padded to the widest cell plus 3. */

@@ -75,9 +75,12 @@ const network: RemoteVerb = async (c) => {
 
 // --- containers: each verb's own flags and printing, the work done by the daemon ---
 
-/** Docker's PORTS column from the API's port list */
-function portsText(ports: ContainerSummary["Ports"]): string {
-  return ports.map((p) => (p.PublicPort ? `${p.IP ?? "0.0.0.0"}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`)).join(", ");
+/** The PORTS column from the API's port list, through the local formatter */
+async function portsText(ports: ContainerSummary["Ports"], running: boolean): Promise<string> {
+  if (!running) return "";
+  const { formatPorts } = await import("../net/published.ts");
+  const bindings = ports.filter((p) => p.PublicPort).map((p) => ({ hostIp: p.IP ?? "0.0.0.0", hostPort: p.PublicPort!, containerPort: p.PrivatePort, protocol: p.Type as "tcp" | "udp" }));
+  return formatPorts(bindings, ports.filter((p) => !p.PublicPort).map((p) => `${p.PrivatePort}/${p.Type}`));
 }
 
 const ps: RemoteVerb = async (c) => async (args) => {
@@ -86,19 +89,20 @@ const ps: RemoteVerb = async (c) => async (args) => {
   type PsRow = import("./_view.ts").PsRow;
   const { opts } = parseSimple(args, PS_FLAGS, PS_HELP);
   const list = await c.containers(Boolean(opts.all));
-  printPs(list.map((x) => {
+  printPs(await Promise.all(list.map(async (x) => {
     const created = new Date(x.Created * 1000).toISOString();
     const cmd = x.Command;
+    const running = ["running", "paused", "restarting"].includes(x.State);
     return {
       id: x.Id,
       row: {
         ID: x.Id.slice(0, 12), Image: x.Image, Command: JSON.stringify(cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd),
-        CreatedAt: created, RunningFor: `${ago(created)} ago`, Ports: portsText(x.Ports), State: x.State as PsRow["State"], Status: x.Status,
+        CreatedAt: created, RunningFor: `${ago(created)} ago`, Ports: await portsText(x.Ports, running), State: x.State as PsRow["State"], Status: x.Status,
         Names: (x.Names[0] ?? "").replace(/^\//, ""), Labels: Object.entries(x.Labels ?? {}).map(([k, v]) => `${k}=${v}`).join(","),
-        Pid: 0, running: ["running", "paused", "restarting"].includes(x.State),
+        Pid: 0, running,
       },
     };
-  }), opts);
+  })), opts);
 };
 
 const inspect: RemoteVerb = async (c) =>

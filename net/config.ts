@@ -6,6 +6,12 @@
 //   subnet = "10.213.0.0/16"   # its subnet; the gateway is the first address
 //   mtu = 1500                 # MTU of the default bridge and its veths
 //   pool = "10.214.0.0/16"     # `network create` without --subnet takes a /24 from here
+//   nat = true                 # outbound NAT, DNAT for -p and isolation in nf_tables (net/firewall.ts)
+//   ip_forward = false         # true: ctr turns net.ipv4.ip_forward on, as Docker does by default
+//
+// ctr leaves ip_forward as it finds it unless told: a host that does not
+// forward gets no outbound traffic from bridge containers (published ports
+// still answer from this host), and `ctr version` says so.
 //
 // Read when a state root first needs its default network ("bridge"); the
 // record it makes (networks/bridge.json) is what later runs use.
@@ -22,13 +28,34 @@ export interface NetConfig {
   subnet: string;
   mtu: number;
   pool: string;
+  nat: boolean;
+  ipForward: boolean;
   /** where it came from, for messages */
   file?: string;
 }
 
-export const DEFAULTS: NetConfig = { bridge: "ctr0", subnet: "10.213.0.0/16", mtu: 1500, pool: "10.214.0.0/16" };
+export const DEFAULTS: NetConfig = { bridge: "ctr0", subnet: "10.213.0.0/16", mtu: 1500, pool: "10.214.0.0/16", nat: true, ipForward: false };
 
-export function loadNetConfig(path = process.env.CTR_CONFIG || "/etc/ctr/ctr.toml"): NetConfig {
+const configPath = () => process.env.CTR_CONFIG || "/etc/ctr/ctr.toml";
+
+/**
+ * The two keys read at every run (nat, ip_forward). A file that does not
+ * mention them is not parsed: parsing TOML in cold JavaScript costs a run
+ * about 3 ms, and most files only name the bridge and subnets.
+ */
+export function runSettings(path = configPath()): Pick<NetConfig, "nat" | "ipForward"> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  }
+  if (!/\b(nat|ip_forward)\b/.test(text)) return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  const c = loadNetConfig(path);
+  return { nat: c.nat, ipForward: c.ipForward };
+}
+
+export function loadNetConfig(path = configPath()): NetConfig {
   if (!existsSync(path)) return { ...DEFAULTS };
   let doc: Record<string, unknown>;
   try {
@@ -43,6 +70,11 @@ export function loadNetConfig(path = process.env.CTR_CONFIG || "/etc/ctr/ctr.tom
     if (typeof n[key] !== "string") throw new NetError(`${path}: network.${key} must be a string`);
     c[key] = n[key] as string;
   }
+  for (const [key, field] of [["nat", "nat"], ["ip_forward", "ipForward"]] as const) {
+    if (n[key] === undefined) continue;
+    if (typeof n[key] !== "boolean") throw new NetError(`${path}: network.${key} must be true or false`);
+    c[field] = n[key] as boolean;
+  }
   if (n.mtu !== undefined) {
     if (typeof n.mtu !== "number" || n.mtu < 68 || n.mtu > 65535) throw new NetError(`${path}: network.mtu must be a number from 68 to 65535`);
     c.mtu = n.mtu;
@@ -52,3 +84,10 @@ export function loadNetConfig(path = process.env.CTR_CONFIG || "/etc/ctr/ctr.tom
   parseSubnet(c.pool);
   return c;
 }
+
+/**
+ * The host's resolver configuration: what containers' resolv.conf starts
+ * from and where a network's DNS server forwards. $CTR_RESOLV_CONF names
+ * another file (tests point it at a resolver of their own).
+ */
+export const hostResolvConfPath = () => process.env.CTR_RESOLV_CONF || "/etc/resolv.conf";

@@ -1,22 +1,27 @@
 // A container's networks, end to end: before it exists (its namespace, a
-// veth per network, addresses, routes, /etc/hosts, /etc/hostname,
-// /etc/resolv.conf), while it runs (connect, disconnect) and after (every
-// veth, lease and the namespace removed). All of it under the networks lock.
+// veth per network, addresses, routes, its nf_tables rules (net/firewall.ts),
+// /etc/hosts, /etc/hostname, /etc/resolv.conf, a user network's DNS server),
+// while it runs (connect, disconnect) and after (every veth, lease, rule and
+// the namespace removed; a network's rules and DNS server with its last
+// container). All of it under the networks lock.
 //
 // Layout under the state root: netns/<id> (the pinned namespace),
-// networks/<name>.json (net/store.ts), and in the container's directory
-// containers/<id>/: hosts, hosts.base, hostname, resolv.conf.
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+// networks/<name>.json (net/store.ts), networks/<name>.dns.pid (its DNS
+// server), and in the container's directory containers/<id>/: hosts,
+// hosts.base, hostname, resolv.conf, ports.json (net/published.ts).
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
-import { type NetConfig, loadNetConfig } from "./config.ts";
+import { hostResolvConfPath, type NetConfig, loadNetConfig, runSettings } from "./config.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
 import { emitEvent } from "../runtime/state/events.ts";
+import { serveDns, stopDns } from "./dns/lifecycle.ts";
+import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -53,6 +58,11 @@ export interface ContainerNet {
   netns: string;
   /** the address on the first network (where published ports go) */
   ip: string;
+  /** that network's bridge, and whether ctr's nf_tables rules are in use (DNAT for published ports) */
+  bridge: string;
+  nat: boolean;
+  /** the first network when it is user-defined: its DNS server is the container's (useEmbeddedDns) */
+  dnsNetwork?: NetworkRecord;
   /** bind mounts for the plan: host file -> path in the container */
   files: { source: string; target: string }[];
 }
@@ -94,14 +104,46 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
     net.released = net.released.filter((r) => host.link(r.veth));
     changed = net.released.length !== before;
   }
+  const stale: string[] = [];
   for (const [id, e] of Object.entries(net.endpoints)) {
     if (ctx.alive(id)) continue;
     host.deleteLink(e.veth);
     removeNetns(netnsPath(ctx.root, id));
     delete net.endpoints[id];
+    stale.push(id);
     changed = true;
   }
   if (changed) saveNetwork(ctx.root, net);
+  // their rules, and the network's if none is left (the next container adds them again)
+  const empty = Object.keys(net.endpoints).length === 0;
+  if (stale.length) removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
+}
+
+/**
+ * The nf_tables rules a container's endpoints need (net/firewall.ts): its
+ * masquerade on each network that is not --internal, and a network's
+ * isolation rules when this is the network's first container. Unless the
+ * host config says nat = false; ip_forward = true turns forwarding on.
+ */
+function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
+  if (!cfg.nat) return [];
+  if (cfg.ipForward && joined.some((j) => !j.net.internal)) enableForwarding();
+  return joined.flatMap(({ net, first }) => [
+    ...(first ? networkRules(net.id, net.bridge, net.internal) : []),
+    ...(net.internal ? [] : [masqueradeRule(id, net.id, net.endpoints[id]!.ip, net.bridge)]),
+  ]);
+}
+
+const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
+function enableForwarding(): void {
+  if (readFileSync(IP_FORWARD, "utf8").trim() !== "1") writeFileSync(IP_FORWARD, "1");
+}
+
+/** The rules to drop with an endpoint: its own, and its network's when no container is left on it. */
+function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
+  const empty = nets.filter((n) => Object.keys(n.endpoints).length === 0);
+  return (r: Rule) =>
+    (whole ? ownedBy.container(id)(r) : nets.some((n) => ownedBy.endpoint(id, n.id)(r))) || empty.some((n) => ownedBy.network(n.id)(r));
 }
 
 /**
@@ -112,8 +154,10 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
   const path = netnsPath(ctx.root, r.id);
   return withNetLock(ctx.root, () => {
     const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
+    const cfg = runSettings();
     return withNetlink((host) => {
       for (const n of nets) reclaim(ctx, host, n);
+      const first = nets.map((n) => Object.keys(n.endpoints).length === 0);
       const inside = createNetns(path);
       const fd = openSync(path, "r");
       try {
@@ -130,15 +174,19 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
         closeSync(fd);
         inside.close();
       }
+      addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
       const dir = containerFiles(ctx.root, r.id);
       writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
       writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-      const first = nets[0]!.endpoints[r.id]!;
-      writeFileSync(join(dir, "hosts.base"), hostsBase(first.ip, r.hostname, r.extraHosts));
+      const ep = nets[0]!.endpoints[r.id]!;
+      writeFileSync(join(dir, "hosts.base"), hostsBase(ep.ip, r.hostname, r.extraHosts));
       refreshHosts(ctx.root, nets);
       return {
         netns: path,
-        ip: first.ip,
+        ip: ep.ip,
+        bridge: nets[0]!.bridge,
+        nat: cfg.nat && !nets[0]!.internal,
+        ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
         files: [
           { source: join(dir, "hosts"), target: "/etc/hosts" },
           { source: join(dir, "hostname"), target: "/etc/hostname" },
@@ -166,6 +214,9 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
       emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
     removeNetns(path);
+    // its masquerade and DNAT rules, and its networks' once they are empty
+    removeRules(leaving(id, mine, true));
+    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) stopDns(ctx.root, n.name);
     refreshHosts(ctx.root, mine);
   });
 }
@@ -187,14 +238,17 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
     try {
       withNetlink((host) => {
         reclaim(ctx, host, net);
+        const first = Object.keys(net.endpoints).length === 0;
         net.endpoints[id] = e;
         saveNetwork(ctx.root, net);
         try {
           wireEndpoint(host, inside, fd, net, e, used.size === 0);
+          addRules(endpointRules(runSettings(), id, [{ net, first }]));
         } catch (err) {
           host.deleteLink(e.veth);
           delete net.endpoints[id];
           saveNetwork(ctx.root, net);
+          removeRules(leaving(id, [net], false));
           throw err;
         }
       });
@@ -217,6 +271,8 @@ export function disconnectContainer(ctx: NetContext, id: string, network: string
     withNetlink((host) => host.deleteLink(e.veth));
     delete net.endpoints[id];
     saveNetwork(ctx.root, net);
+    removeRules(leaving(id, [net], false));
+    if (!net.builtin && Object.keys(net.endpoints).length === 0) stopDns(ctx.root, net.name);
     refreshHosts(ctx.root, [net]);
     emitEvent("network", "disconnect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
   });
@@ -275,8 +331,24 @@ export function refreshHosts(root: string, touched: NetworkRecord[]): void {
   }
 }
 
+/**
+ * A container on a user-defined network resolves through the network's DNS
+ * server (net/dns/server.ts): its resolv.conf names the gateway (search and
+ * options stay the host's). If the server cannot run (port 53 of the gateway
+ * taken), the container keeps the host's resolvers and /etc/hosts, and the
+ * run says so.
+ */
+export async function useEmbeddedDns(root: string, id: string, net: NetworkRecord, dnsSearch: string[]): Promise<void> {
+  const why = await serveDns(root, net).catch((e: Error) => e.message);
+  if (why) {
+    writeSync(2, `WARNING: network ${net.name} has no DNS server (${why}): names resolve through /etc/hosts only\n`);
+    return;
+  }
+  writeFileSync(join(containerFiles(root, id), "resolv.conf"), resolvConf([net.gateway], dnsSearch));
+}
+
 /** --dns/--dns-search, else the host's resolv.conf without loopback servers (unreachable from a namespace). */
-export function resolvConf(dns: string[], search: string[], hostConf = readHost("/etc/resolv.conf")): string {
+export function resolvConf(dns: string[], search: string[], hostConf = readHost(hostResolvConfPath())): string {
   const lines = hostConf.split("\n");
   const fromHost = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
   let servers = dns.length ? dns : fromHost.filter((s) => !/^127\./.test(s) && s !== "::1");

@@ -2,6 +2,8 @@
 // nothing on the host or in ctr's records), remove (refused while a
 // container is on it), and Docker's `network inspect` shape.
 import { loadNetConfig } from "./config.ts";
+import { ownedBy, removeRules } from "./firewall.ts";
+import { stopDns } from "./dns/lifecycle.ts";
 import { type NetContext, findNetwork, randomId } from "./container.ts";
 import { NetError } from "./errors.ts";
 import { contains, firstHost, formatSubnet, ipToInt, nextSubnet, overlaps, parseSubnet, type Subnet } from "./ipam.ts";
@@ -80,6 +82,8 @@ export function removeNetwork(ctx: NetContext, name: string): void {
     const live = Object.keys(n.endpoints).filter((id) => ctx.alive(id));
     if (live.length) throw new NetError(`error while removing network: network ${name} id ${n.id} has active endpoints (${live.length} container${live.length > 1 ? "s" : ""})`, 1);
     withNetlink((nl) => nl.deleteLink(n.bridge));
+    removeRules(ownedBy.network(n.id)); // gone with its last container; this catches a crash's leftovers
+    stopDns(ctx.root, n.name);
     deleteNetwork(ctx.root, name);
     emitEvent("network", "destroy", n.id, { name: n.name, type: n.driver }, ctx.root);
   });

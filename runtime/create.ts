@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { createCgroup, DEFAULT_PARENT, oomCounter, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
 import { isManagedMode, netnsPath } from "../net/modes.ts";
+import { publishExposed } from "../net/published.ts";
 import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
@@ -284,15 +285,19 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
     if (isManagedMode(spec.network.mode)) {
       // loaded only when used: --net none/host start without the netlink client
-      const { netContext, setupContainerNet } = await import("../net/container.ts");
-      const { startPortProxy } = await import("../net/ports.ts");
+      const { netContext, setupContainerNet, useEmbeddedDns } = await import("../net/container.ts");
+      trace("net loaded");
       const n = spec.network;
       const net = setupContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
       });
       input.files = net.files;
-      if (n.ports.length) await startPortProxy(stateRoot(), id, net.ip, n.ports);
+      // a user-defined network's names through its DNS server, unless --dns names others
+      if (net.dnsNetwork && n.dns.length === 0) await useEmbeddedDns(stateRoot(), id, net.dnsNetwork, n.dnsSearch);
+      // -P: the image's exposed ports and --expose, each on a free host port
+      const ports = n.publishAll ? publishExposed(n.ports, [...(image?.exposedPorts ?? []), ...(n.expose ?? [])]) : n.ports;
+      if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, net, ports);
     }
     trace("cgroup created");
     // 0622: the init may have dropped to another user by the time it opens it

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { containerEndpoints, isManagedMode } from "../net/container.ts";
-import { type PortBinding, publishedPorts } from "../net/ports.ts";
+import { type PortBinding, publishedPorts } from "../net/published.ts";
 import { capNames } from "./process/capabilities.ts";
 import { containerDir, stateRoot } from "./state/paths.ts";
 import type { ContainerRecord } from "./state/record.ts";
@@ -14,6 +14,8 @@ const ZERO_TIME = "0001-01-01T00:00:00Z";
 export function inspectContainer(rec: ContainerRecord) {
   const live = liveState(rec);
   const s = rec.spec;
+  // Docker's ExposedPorts: the image's, --expose and every published port
+  const exposed = [...new Set([...(rec.image?.exposedPorts ?? []), ...(s.network.expose ?? []), ...s.network.ports.map((p) => `${p.containerPort}/${p.protocol}`)])];
   const status = live.status === "creating" ? "created" : live.status;
   return {
     Id: rec.id,
@@ -45,7 +47,10 @@ export function inspectContainer(rec: ContainerRecord) {
     ProcessLabel: "",
     HostConfig: {
       NetworkMode: s.network.mode,
-      PortBindings: {},
+      // as asked (host port "" for any free one), as Docker records them
+      PortBindings: Object.fromEntries(Object.entries(Object.groupBy(s.network.ports, (p) => `${p.containerPort}/${p.protocol}`))
+        .map(([k, ps]) => [k, ps!.map((p) => ({ HostIp: p.hostIp ?? "", HostPort: p.hostPort ? String(p.hostPort) : "" }))])),
+      PublishAllPorts: s.network.publishAll ?? false,
       RestartPolicy: { Name: s.restart.name, MaximumRetryCount: s.restart.maxRetries },
       AutoRemove: s.autoRemove,
       CapAdd: s.security.capAdd,
@@ -106,7 +111,7 @@ export function inspectContainer(rec: ContainerRecord) {
       Labels: s.labels,
       StopSignal: s.stopSignal,
       StopTimeout: s.stopTimeout,
-      ...(rec.image?.exposedPorts ? { ExposedPorts: Object.fromEntries(rec.image.exposedPorts.map((p) => [p, {}])) } : {}),
+      ...(exposed.length ? { ExposedPorts: Object.fromEntries(exposed.map((p) => [p, {}])) } : {}),
     },
     NetworkSettings: networkSettings(rec, live.pid),
     // ctr's own additions, outside Docker's shape
@@ -134,7 +139,7 @@ function networkSettings(rec: ContainerRecord, pid: number | undefined) {
   return {
     Bridge: "",
     SandboxKey: pid ? `/proc/${pid}/ns/net` : "",
-    Ports: portMap(publishedPorts(stateRoot(), rec.id)),
+    Ports: portMap(publishedPorts(stateRoot(), rec.id), [...(rec.image?.exposedPorts ?? []), ...(rec.spec.network.expose ?? [])]),
     IPAddress: first?.endpoint.ip ?? "",
     IPPrefixLen: first ? prefix(first.network.subnet) : 0,
     Gateway: first && !first.network.internal ? first.network.gateway : "",
@@ -158,10 +163,11 @@ function netFiles(rec: ContainerRecord) {
   return { ResolvConfPath: f("resolv.conf"), HostnamePath: f("hostname"), HostsPath: f("hosts") };
 }
 
-/** {"80/tcp": [{HostIp, HostPort}]}, as Docker shows published ports */
-function portMap(bindings: PortBinding[]): Record<string, { HostIp: string; HostPort: string }[]> {
-  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const b of bindings) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+/** {"80/tcp": [{HostIp, HostPort}], "443/tcp": null}, as Docker shows published ports and exposed ones that are not */
+function portMap(bindings: PortBinding[], exposed: string[]): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const b of bindings) (out[`${b.containerPort}/${b.protocol}`] ??= [])!.push({ HostIp: b.hostIp, HostPort: String(b.hostPort) });
+  for (const e of exposed) if (!(e in out)) out[e] = null;
   return out;
 }
 

@@ -21,7 +21,7 @@ import { addEnvEntry, type HostEnv, parseEnvFile, parseKeyValue } from "./env.ts
 import { SpecError, suggestion } from "./errors.ts";
 import { isPathLike, parseMountFlag, parseTmpfs, parseVolume, setMount } from "./mounts.ts";
 import { applyUserns, parseNamespace, setNamespace, setNetworkMode } from "./namespaces.ts";
-import { addPorts, parseContainerName, parseExtraHost, parseIp, parseMac, parseNetworkName, parsePort } from "./network.ts";
+import { addPorts, parseContainerName, parseExpose, parseExtraHost, parseIp, parseMac, parseNetworkName, parsePort } from "./network.ts";
 import { parseGroup, parseHostname, parseUser, parseWorkdir } from "./process.ts";
 import {
   checkBlkioWeight, checkCpuPeriod, checkCpuQuota, checkCpuShares, parseChecked, parseCpuset, parseDevice, parseDeviceRate,
@@ -196,6 +196,10 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   list("network-alias", undefined, "list", "Add network-scoped alias for the container", (s, v) => pushUnique(s.network.aliases, v)),
   list("publish", "p", "list", "Publish a container's port(s) to the host", (s, v) => addPorts(s.network.ports, parsePort(v))),
+  bool("publish-all", "P", "Publish all exposed ports to random ports", (s, v) => (s.network.publishAll = v)),
+  list("expose", undefined, "list", "Expose a port or a range of ports", (s, v) => {
+    for (const e of parseExpose(v)) pushUnique((s.network.expose ??= []), e);
+  }),
   list("dns", undefined, "list", "Set custom DNS servers", (s, v) => pushUnique(s.network.dns, parseIp(v, "DNS server"))),
   list("dns-search", undefined, "list", "Set custom DNS search domains", (s, v) => pushUnique(s.network.dnsSearch, v)),
   list("add-host", undefined, "list", "Add a custom host-to-IP mapping (host:ip)", (s, v) => pushUnique(s.network.extraHosts, parseExtraHost(v))),

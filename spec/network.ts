@@ -184,3 +184,13 @@ export function addPorts(list: PortSpec[], ports: readonly PortSpec[]): void {
     if (!same) list.push(p);
   }
 }
+
+/** --expose "80", "53/udp", "8000-8002/tcp" -> ["80/tcp", ...], as Docker records ExposedPorts */
+export function parseExpose(s: string): string[] {
+  const t = s.trim();
+  const slash = t.lastIndexOf("/");
+  const protocol = slash >= 0 ? parseProtocol(t.slice(slash + 1), s) : "tcp";
+  const [first, last] = parsePortRange(slash >= 0 ? t.slice(0, slash) : t, s);
+  return Array.from({ length: last - first + 1 }, (_, k) => `${first + k}/${protocol}`);
+}
+

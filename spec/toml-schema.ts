@@ -8,7 +8,7 @@ import { addEnvEntry, type HostEnv } from "./env.ts";
 import { checkBindOptions, checkTmpfsOptions, isPathLike } from "./mounts.ts";
 import { applyUserns, parseNamespace, setNamespace, setNetworkMode } from "./namespaces.ts";
 import {
-  addPorts, parseContainerName, parseExtraHost, parseIp, parseMac, parseNetworkName, parsePort, parseProtocol,
+  addPorts, parseContainerName, parseExpose, parseExtraHost, parseIp, parseMac, parseNetworkName, parsePort, parseProtocol,
 } from "./network.ts";
 import { parseGroup, parseHostname, parseUser, parseWorkdir } from "./process.ts";
 import {
@@ -34,7 +34,7 @@ export const RESOURCE_KEYS = [
   "cpu_period", "cpuset", "cpuset_cpus", "cpuset_mems", "pids", "pids_limit", "blkio_weight",
   "device_read_bps", "device_write_bps",
 ] as const;
-export const NETWORK_KEYS = ["mode", "ports", "networks", "dns", "dns_search", "aliases", "extra_hosts", "ip", "mac"] as const;
+export const NETWORK_KEYS = ["mode", "ports", "publish_all", "expose", "networks", "dns", "dns_search", "aliases", "extra_hosts", "ip", "mac"] as const;
 export const MOUNT_KEYS = ["type", "source", "target", "readonly", "options", "size", "mode"] as const;
 export const SECURITY_KEYS = ["cap_add", "cap_drop", "privileged", "seccomp", "no_new_privs"] as const;
 export const NAMESPACE_KEYS = ["pid", "ipc", "uts", "net", "cgroup", "mount", "user"] as const;
@@ -316,6 +316,12 @@ function decodeNetwork(r: TomlReader, t: Table, spec: ContainerSpec): void {
         break;
       case "ports":
         r.array(v, p).forEach((e, i) => addPorts(net.ports, port(r, e, [...p, i])));
+        break;
+      case "publish_all":
+        net.publishAll = r.bool(v, p);
+        break;
+      case "expose":
+        net.expose = [...new Set(each(parseExpose).flat())];
         break;
       case "networks":
         net.networks = each(parseNetworkName);

@@ -78,6 +78,10 @@ export interface NetworkSpec {
   /** extra user-defined networks to connect to */
   networks: string[];
   ports: PortSpec[];
+  /** -P: every exposed port (the image's and --expose) on a free host port */
+  publishAll?: boolean;
+  /** --expose: ports as "80/tcp", added to the image's ExposedPorts */
+  expose?: string[];
   dns: string[];
   dnsSearch: string[];
   aliases: string[];

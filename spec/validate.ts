@@ -54,7 +54,7 @@ export function validateSpec(spec: ContainerSpec): string[] {
     if (spec.hostname !== undefined) fail("conflicting options: hostname and the network mode");
     if (net.dns.length > 0 || net.dnsSearch.length > 0) fail("conflicting options: dns and the network mode");
     if (net.extraHosts.length > 0) fail("conflicting options: custom host-to-IP mapping and the network mode");
-    if (net.ports.length > 0) fail("conflicting options: port publishing and the container type network mode");
+    if (net.ports.length > 0 || net.publishAll) fail("conflicting options: port publishing and the container type network mode");
   }
   if (noOwnNet) {
     if (net.mac !== undefined) fail("conflicting options: mac-address and the network mode");

@@ -261,9 +261,12 @@ function list(req: Request): Response {
       ImageID: rec.image?.id ?? "",
       Command: rec.argv.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" "),
       Created: Math.floor(Date.parse(rec.created) / 1000),
-      Ports: Object.entries(insp.NetworkSettings.Ports).flatMap(([k, binds]) =>
-        binds.map((b) => ({ IP: b.HostIp || "0.0.0.0", PrivatePort: Number(k.split("/")[0]), PublicPort: Number(b.HostPort), Type: k.split("/")[1] })),
-      ),
+      // published ports with their host side, exposed ones (null in inspect) without, as Docker lists them
+      Ports: Object.entries(insp.NetworkSettings.Ports).flatMap(([k, binds]) => {
+        const [port, type] = k.split("/");
+        if (!binds) return [{ PrivatePort: Number(port), Type: type! }];
+        return binds.map((b) => ({ IP: b.HostIp || "0.0.0.0", PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type! }));
+      }),
       Labels: rec.spec.labels,
       State: st,
       Status: statusText(st, live),

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { listNetworks } from "../../net/store.ts";
+import { listRules, parseOwner } from "../../net/firewall.ts";
 import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const { root, ctr: ctrRaw, ctrAsync: ctrAsyncRaw } = testRoot("net");
@@ -123,7 +124,7 @@ describe("user-defined networks", () => {
     expect(net(["rm", front, other]).code).toBe(0);
     expect(hostLinks()).not.toContain(nf.Options["com.docker.network.bridge.name"]);
     expect(net(["ls"]).stdout).not.toContain(front);
-  });
+  }, 30_000);
 
   test("connect and disconnect a running container; /etc/hosts follows", () => {
     const a = uniqueName("na");
@@ -258,11 +259,14 @@ describe("parallel and clean", () => {
     const ips = names.map((n) => inspect(n).NetworkSettings.IPAddress);
     expect(new Set(ips).size).toBe(20);
     expect(vethsOf(ids).length).toBe(20);
+    expect(listRules().filter((r) => ids.includes(parseOwner(r.comment).container ?? "")).length).toBe(20); // a masquerade each
     expect(ctr(["rm", "-f", ...names]).code).toBe(0);
     expect(await noVethsLeft(ids)).toEqual([]);
     expect(netnsFiles()).toEqual([]);
     expect(endpoints()).toEqual([]);
-  });
+    // and no firewall rule (ctr's nf_tables table; tests/integration/nat.test.ts checks the rules themselves)
+    expect(listRules().filter((r) => ids.includes(parseOwner(r.comment).container ?? ""))).toEqual([]);
+  }, 60_000); // 20 runs at once: more than bun's 5 s default on a loaded 2-core machine
 
   test("a failure after the namespace and veth exist removes them (command not found: 127)", async () => {
     const r = ctr(["run", "--name", uniqueName("fail"), ROOTFS, "no-such-command"]);

@@ -1,0 +1,159 @@
+// A NETLINK_NETFILTER socket speaking nf_tables: batches (atomic), rule
+// dumps of one table, the ruleset generation. Like net/netlink/client.ts, it
+// stays bound to the network namespace it was opened in.
+import { SysError } from "../../runtime/sys/errno.ts";
+import { bind, close, recv, sendto, setsockoptInt, socket } from "../../runtime/sys/libc.ts";
+import { decodeAttrs, decodeError, decodeMessages, type Message, NLMSG, readStr } from "../netlink/codec.ts";
+import { type Command, encodeBatch, encodeGetGen, encodeGetTable, encodeRuleDump, NFNL_SUBSYS_NFTABLES, NFT_MSG, NFTA_GEN_ID, NFTA_RULE, parseComment } from "./codec.ts";
+
+const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_NETFILTER = 12;
+const SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
+const MSG_DONTWAIT = 0x40, EAGAIN = 11, ENOENT = 2;
+const KERNEL = new Uint8Array([AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+const NAMES: Record<number, string> = Object.fromEntries(Object.entries(NFT_MSG).map(([k, v]) => [(NFNL_SUBSYS_NFTABLES << 8) | v, `NFT_MSG_${k}`]));
+
+/** A refused nf_tables request: which message, the errno, the kernel's words when it gave some. */
+export class NftError extends SysError {
+  constructor(op: string, errno: number, what: string, readonly detail?: string) {
+    super(op, errno, what);
+    if (detail) this.message += ` (${detail})`;
+  }
+}
+
+export interface Rule {
+  chain: string;
+  handle: bigint;
+  comment?: string;
+}
+
+export class Nftables {
+  private seq = Math.floor(Math.random() * 1e6) * 16;
+  private buf = new Uint8Array(1 << 17);
+  private constructor(readonly fd: number) {}
+
+  static open(): Nftables {
+    const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    try {
+      bind(fd, KERNEL);
+      setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
+      try {
+        setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
+      } catch {}
+    } catch (e) {
+      close(fd);
+      throw e;
+    }
+    return new Nftables(fd);
+  }
+
+  close(): void {
+    close(this.fd);
+  }
+
+  /**
+   * Sends one batch and checks every command's answer. The kernel handles a
+   * batch within sendto, so every answer is queued when it returns: they are
+   * read without blocking (as nft does). Throws NftError for the first refusal.
+   */
+  batch(commands: Command[], what: string, genid?: number): void {
+    if (commands.length === 0) return;
+    const seq = this.seq;
+    this.seq += commands.length + 2;
+    sendto(this.fd, encodeBatch(commands, seq, genid), KERNEL);
+    const acked = new Set<number>();
+    let refused: NftError | undefined;
+    for (;;) {
+      let n: number;
+      try {
+        n = recv(this.fd, this.buf, MSG_DONTWAIT);
+      } catch (e) {
+        if (e instanceof SysError && e.errno === EAGAIN) break;
+        throw e;
+      }
+      for (const m of decodeMessages(this.buf.subarray(0, n))) {
+        if (m.type !== NLMSG.ERROR || m.seq < seq || m.seq > seq + commands.length + 1) continue;
+        const { errno, message } = decodeError(m);
+        const k = m.seq - seq - 1;
+        const op = commands[k] ? NAMES[commands[k]!.type] ?? "nf_tables" : "nf_tables batch";
+        if (errno !== 0) refused ??= new NftError(op, errno, what, message);
+        else acked.add(m.seq);
+      }
+    }
+    if (refused) throw refused;
+    if (acked.size < commands.length) throw new NftError("nf_tables batch", EAGAIN, `${what}: ${commands.length - acked.size} of ${commands.length} commands unanswered`);
+  }
+
+  /** The rules of one table, with handle and comment; none when it does not exist. */
+  rules(table: string): Rule[] {
+    const seq = ++this.seq;
+    sendto(this.fd, encodeRuleDump(table, seq), KERNEL);
+    const out: Rule[] = [];
+    try {
+      for (const m of this.replies(seq, "rule dump")) {
+        if (m.type !== ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG.NEWRULE)) continue;
+        const a = decodeAttrs(m.payload.subarray(4));
+        const handle = a.get(NFTA_RULE.HANDLE);
+        out.push({
+          chain: readStr(a.get(NFTA_RULE.CHAIN) ?? new Uint8Array()),
+          handle: handle ? new DataView(handle.buffer, handle.byteOffset, 8).getBigUint64(0, false) : 0n,
+          comment: parseComment(a.get(NFTA_RULE.USERDATA)),
+        });
+      }
+    } catch (e) {
+      if (e instanceof NftError && e.errno === ENOENT) return [];
+      throw e;
+    }
+    return out;
+  }
+
+  /** Does the IPv4 table exist? */
+  hasTable(table: string): boolean {
+    const seq = ++this.seq;
+    sendto(this.fd, encodeGetTable(table, seq), KERNEL);
+    try {
+      return this.replies(seq, `table ip ${table}`).length > 0;
+    } catch (e) {
+      if (e instanceof NftError && e.errno === ENOENT) return false;
+      throw e;
+    }
+  }
+
+  /** The ruleset generation: a batch sent with it is refused (ERESTART) if anything changed since. */
+  generation(): number {
+    const seq = ++this.seq;
+    sendto(this.fd, encodeGetGen(seq), KERNEL);
+    for (const m of this.replies(seq, "generation")) {
+      const id = decodeAttrs(m.payload.subarray(4)).get(NFTA_GEN_ID);
+      if (id) return new DataView(id.buffer, id.byteOffset, 4).getUint32(0, false);
+    }
+    throw new NftError("NFT_MSG_GETGEN", EAGAIN, "no generation in the reply");
+  }
+
+  /** Reads a request's replies: a dump until DONE, a single answer until its message. */
+  private replies(seq: number, what: string): Message[] {
+    const out: Message[] = [];
+    for (;;) {
+      const n = recv(this.fd, this.buf);
+      for (const m of decodeMessages(this.buf.subarray(0, n))) {
+        if (m.seq !== seq) continue;
+        if (m.type === NLMSG.DONE) return out;
+        if (m.type === NLMSG.ERROR) {
+          const { errno, message } = decodeError(m);
+          if (errno !== 0) throw new NftError("nf_tables", errno, what, message);
+          return out;
+        }
+        out.push({ ...m, payload: m.payload.slice() });
+        if (!(m.flags & 0x2 /* MULTI */)) return out;
+      }
+    }
+  }
+}
+
+export function withNftables<T>(fn: (nft: Nftables) => T): T {
+  const nft = Nftables.open();
+  try {
+    return fn(nft);
+  } finally {
+    nft.close();
+  }
+}

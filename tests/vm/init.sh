@@ -28,12 +28,22 @@ mount -t overlay -o lowerdir=/host,upperdir=/upper/data,workdir=/upper/work over
 
 for d in proc sys dev; do mount --move "/$d" "/newroot/$d"; done
 mount -t cgroup2 -o nsdelegate cgroup2 /newroot/sys/fs/cgroup || die "cgroup2 mount failed"
+# the checkout (CTRVM_KEEP=path) stays visible even where a tmpfs below goes
+# over it (a CI clone under /tmp): held aside, put back on top afterwards
+if [ -n "$CTRVM_KEEP" ]; then
+  mkdir -p /keep
+  mount --bind "/newroot$CTRVM_KEEP" /keep || die "bind of the checkout $CTRVM_KEEP failed"
+fi
 # writable scratch of the guest's own: state roots, test rootfs, container layers
 # (overlayfs cannot use an overlayfs upper layer, so these must be tmpfs)
 mount -t tmpfs -o mode=0755 tmpfs /newroot/run
 mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mkdir -p /newroot/var/lib/ctr
 mount -t tmpfs -o mode=0755 tmpfs /newroot/var/lib/ctr
+if [ -n "$CTRVM_KEEP" ]; then
+  mkdir -p "/newroot$CTRVM_KEEP"
+  mount --move /keep "/newroot$CTRVM_KEEP" || die "the checkout $CTRVM_KEEP could not be put back"
+fi
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /newroot/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm

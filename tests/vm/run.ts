@@ -69,7 +69,9 @@ export async function runInGuest(argv: string[], opts: { timeoutMs?: number; env
     writeFileSync(disk, "");
     truncateSync(disk, 64 * 1024 * 1024);
     writeFileSync(join(work, "job.sh"), jobScript(argv, { CTR_TEST_DISK: "/dev/vda", CTR_VM_EXPECT_MODE: "v2", ...opts.env }));
-    const append = ["console=ttyS0", "loglevel=4", "panic=-1", "cgroup_no_v1=all", `CTRVM_JOB=${work}/job.sh`].join(" ");
+    // the checkout may lie under /tmp or /run, which the guest covers with its own tmpfs (init.sh keeps it)
+    if (/\s/.test(REPO)) throw new Error(`the checkout's path ${JSON.stringify(REPO)} has white space: the kernel command line cannot carry it`);
+    const append = ["console=ttyS0", "loglevel=4", "panic=-1", "cgroup_no_v1=all", `CTRVM_JOB=${work}/job.sh`, `CTRVM_KEEP=${REPO}`].join(" ");
     const qemu = [
       "qemu-system-x86_64", "-nodefaults", "-no-user-config", "-no-reboot", "-display", "none", "-serial", "stdio",
       ...accel(), "-smp", "2", "-m", "2048",

@@ -15,7 +15,12 @@ import { basename, join } from "node:path";
 export const CACHE = process.env.CTR_VM_CACHE ?? "/var/cache/ctr-vm";
 
 /** What the guest loads: virtio PCI, block and console, 9p over virtio, overlayfs, veth and bridge. */
-const MODULES = ["virtio_pci", "virtio_blk", "9p", "9pnet_virtio", "overlay", "veth", "bridge"];
+// nf_tables and the expressions ctr's rules use (net/firewall.ts): NAT and
+// published ports on a bridge network, as on a real v2 host
+const MODULES = [
+  "virtio_pci", "virtio_blk", "9p", "9pnet_virtio", "overlay", "veth", "bridge",
+  "nf_tables", "nft_chain_nat", "nft_nat", "nft_masq", "nft_fib_ipv4",
+];
 
 export interface GuestAssets {
   kernel: string;
@@ -52,7 +57,9 @@ export function kernelPackage(): { pkg: string; version: string } {
 /** vmlinuz and the modules init.sh loads, under CACHE/<pkg>_<version>/. */
 function kernelDir(pkg: string, version: string): string {
   const dir = join(CACHE, `${pkg}_${version}`.replaceAll(/[^A-Za-z0-9._+-]/g, "_"));
-  if (existsSync(join(dir, "modules", "order"))) return dir;
+  // built for this module list: the list is kept beside what it produced
+  const want = `${MODULES.join("\n")}\n`;
+  if (existsSync(join(dir, "modules", "order")) && existsSync(join(dir, "modules", "wanted")) && readFileSync(join(dir, "modules", "wanted"), "utf8") === want) return dir;
   mkdirSync(CACHE, { recursive: true });
   const work = mkdtempSync(join(CACHE, ".build-"));
   try {
@@ -79,13 +86,14 @@ function kernelDir(pkg: string, version: string): string {
       }
     }
     writeFileSync(join(out, "modules", "order"), `${order.join("\n")}\n`);
+    writeFileSync(join(out, "modules", "wanted"), want);
     writeFileSync(join(out, "abi"), `${abi}\n`);
     rmSync(dir, { recursive: true, force: true });
     try {
       renameSync(out, dir);
     } catch (e) {
       // another run built the same version meanwhile: theirs is as good
-      if (!existsSync(join(dir, "modules", "order"))) throw e;
+      if (!existsSync(join(dir, "modules", "wanted"))) throw e;
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

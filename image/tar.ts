@@ -259,13 +259,7 @@ export function writeTar(entries: Iterable<WriteEntry>): Uint8Array {
     parts.push(header(name, FLAGS[e.type], data.length, e), data, pad(data.length));
   }
   parts.push(new Uint8Array(1024));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /** Gzip, zstd or plain: by the magic bytes, as layers and archives come. */

@@ -198,13 +198,7 @@ export function encodeBatch(commands: Command[], seq: number, genid?: number): U
     ...commands.map((c, k) => encodeMessage({ type: c.type, flags: REQUEST | ACK | c.flags, seq: seq + 1 + k }, nfgenmsg(c.family), c.attrs)),
     encodeMessage({ type: NFNL_MSG_BATCH_END, flags: REQUEST, seq: seq + 1 + commands.length }, nfgenmsg(0, NFNL_SUBSYS_NFTABLES)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /** A dump request for the rules of one table. */

@@ -3,24 +3,21 @@
 // both modes for images, pull, network and the container verbs; clear
 // refusals otherwise.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { writeTar } from "../../image/tar.ts";
-import { withNetlink } from "../../net/netlink/client.ts";
-import { listNetworks } from "../../net/store.ts";
 import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
 import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
 import { pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
-import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 // many CLI runs per test, on a machine that may be busy
 setDefaultTimeout(30000);
-const { root, ctr: ctrRaw } = testRoot("apicli");
+const t = testRoot("apicli");
+const { root, ctr: ctrRaw } = t;
 // 10.90-99, never the api-networks test's (run in the same process)
 const Z = 90 + ((process.pid + 5) % 10);
-const CONFIG = join(root, "ctr.toml");
-const BRIDGE = `ctrx${process.pid % 100000}`;
-writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "10.${Z}.0.0/24"\npool = "10.${Z}.0.0/16"\n`);
+const { CONFIG, clean } = privateBridge(t, "ctrx", `10.${Z}.0.0/24`, `10.${Z}.0.0/16`);
 const ctr = (args: string[], env: Record<string, string> = {}) => ctrRaw(args, { env: { CTR_CONFIG: CONFIG, ...env } });
 let reg: Registry;
 let api: ApiServer;
@@ -38,11 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.stop();
   await reg?.stop();
-  for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
-  withNetlink((nl) => {
-    for (const n of listNetworks(root)) nl.deleteLink(n.bridge);
-    nl.deleteLink(BRIDGE);
-  });
+  clean();
 });
 
 const ok = (args: string[], env: Record<string, string> = {}) => {

@@ -3,23 +3,20 @@
 // the ctr CLI in the same state root, rm, and the 4xx refusals. A bridge
 // name and subnets of its own (CTR_CONFIG), so no host link is touched.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { listNetworks } from "../../net/store.ts";
 import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
 import { apiFetch, type DockerCli, dockerCli } from "../fixtures/docker-cli.ts";
-import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 // many CLI runs per test, on a machine that may be busy
 setDefaultTimeout(30000);
-const { root, ctr: ctrRaw } = testRoot("apinet");
+const t = testRoot("apinet");
+const { root, ctr: ctrRaw } = t;
 // 10.90-99: clear of the other test files' subnets (network, nat, checkpoint, vm tests)
 const Y = 90 + (process.pid % 10);
-const BRIDGE = `ctra${process.pid % 100000}`;
-const CONFIG = join(root, "ctr.toml");
-writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "10.${Y}.0.0/24"\npool = "10.${Y}.0.0/16"\n`);
-const env = { CTR_CONFIG: CONFIG };
+const { env, clean } = privateBridge(t, "ctra", `10.${Y}.0.0/24`, `10.${Y}.0.0/16`);
 const ctr = (args: string[]) => ctrRaw(args, { env });
 let api: ApiServer;
 let docker: DockerCli;
@@ -31,11 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   docker?.cleanup();
   await api?.stop();
-  for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
-  withNetlink((nl) => {
-    for (const n of listNetworks(root)) nl.deleteLink(n.bridge);
-    nl.deleteLink(BRIDGE);
-  });
+  clean();
 });
 
 const ok = (args: string[]) => {

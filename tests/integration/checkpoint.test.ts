@@ -7,27 +7,18 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { writeTar } from "../../image/tar.ts";
-import { withNetlink } from "../../net/netlink/client.ts";
-import { listNetworks } from "../../net/store.ts";
 import { setupCriu } from "../fixtures/criu.ts";
-import { leftoverCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { leftoverCgroups, privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const CRIU = setupCriu();
-const { root, ctr: ctrRaw } = testRoot("criu");
+const t = testRoot("criu");
+const { root, ctr: ctrRaw } = t;
 const X = 225 + (process.pid % 25);
-const BRIDGE = `ctrc${process.pid % 100000}`;
-const CONFIG = `${root}/ctr.toml`;
-writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "10.${X}.0.0/24"\npool = "10.${X}.128.0/17"\n`);
-const ctr = (args: string[]) => ctrRaw(args, { env: { CTR_CONFIG: CONFIG } });
+const { env, clean } = privateBridge(t, "ctrc", `10.${X}.0.0/24`, `10.${X}.128.0/17`);
+const ctr = (args: string[]) => ctrRaw(args, { env });
 const K = ["--criu", CRIU];
 
-afterAll(() => {
-  for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
-  withNetlink((nl) => {
-    for (const n of listNetworks(root)) nl.deleteLink(n.bridge);
-    nl.deleteLink(BRIDGE);
-  });
-});
+afterAll(clean);
 
 const inspect = (name: string) => JSON.parse(ctr(["inspect", name]).stdout)[0];
 const record = (id: string) => JSON.parse(readFileSync(`${root}/containers/${id}/record.json`, "utf8"));

@@ -2,8 +2,10 @@
 // root (so tests never see or touch anything else), a busybox rootfs built
 // once per run, and cleanup of every container the test made.
 import { afterAll } from "bun:test";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { withNetlink } from "../../net/netlink/client.ts";
+import { listNetworks } from "../../net/store.ts";
 import { buildRootfs } from "../fixtures/rootfs.ts";
 
 export const CTR = join(import.meta.dir, "../../dist/ctr");
@@ -85,3 +87,25 @@ export function newCgroups(before: Set<string>): string[] {
 }
 
 export { removeNewEmptyDirs } from "../fixtures/tidy.ts";
+
+/**
+ * A default bridge and address pool of the test file's own, in a CTR_CONFIG
+ * beside its state root, so the host's ctr0 is never touched. `clean()` (in
+ * the file's afterAll) removes the root's containers, the bridges of the
+ * networks the root made, and that bridge.
+ */
+export function privateBridge(t: TestRoot, prefix: string, subnet: string, pool: string, extra = "") {
+  const BRIDGE = `${prefix}${process.pid % 100000}`;
+  const CONFIG = join(t.root, "ctr.toml");
+  writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "${subnet}"\npool = "${pool}"\n${extra}`);
+  const env = { CTR_CONFIG: CONFIG };
+  const clean = () => {
+    const ids = t.ctr(["ps", "-aq", "--no-trunc"], { env }).stdout.split("\n").filter(Boolean);
+    if (ids.length) t.ctr(["rm", "-f", ...ids], { env });
+    withNetlink((nl) => {
+      for (const n of listNetworks(t.root)) nl.deleteLink(n.bridge);
+      nl.deleteLink(BRIDGE);
+    });
+  };
+  return { BRIDGE, CONFIG, env, clean };
+}

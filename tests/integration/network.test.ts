@@ -5,18 +5,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { withNetlink } from "../../net/netlink/client.ts";
-import { listNetworks } from "../../net/store.ts";
 import { listRules, parseOwner } from "../../net/firewall.ts";
-import { ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
-const { root, ctr: ctrRaw, ctrAsync: ctrAsyncRaw } = testRoot("net");
+const t = testRoot("net");
+const { root, ctr: ctrRaw, ctrAsync: ctrAsyncRaw } = t;
 const X = 100 + (process.pid % 100);
-const BRIDGE = `ctrt${process.pid % 100000}`;
 const SUBNET = `10.${X}.0.0/24`;
 const GATEWAY = `10.${X}.0.1`;
-const CONFIG = `${root}/ctr.toml`;
-writeFileSync(CONFIG, `[network]\nbridge = "${BRIDGE}"\nsubnet = "${SUBNET}"\npool = "10.${X}.0.0/16"\n`);
-const env = { CTR_CONFIG: CONFIG };
+const { BRIDGE, env, clean } = privateBridge(t, "ctrt", SUBNET, `10.${X}.0.0/16`);
 const ctr = (args: string[], opts: { env?: Record<string, string> } = {}) => ctrRaw(args, { env: { ...env, ...opts.env } });
 const ctrAsync = (args: string[]) => ctrAsyncRaw(args, { env });
 
@@ -41,14 +38,7 @@ async function noBridgePorts(): Promise<string[]> {
   return ports();
 }
 
-afterAll(() => {
-  for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
-  // bridges of networks a failed test left, then the default one
-  withNetlink((nl) => {
-    for (const n of listNetworks(root)) nl.deleteLink(n.bridge);
-    nl.deleteLink(BRIDGE);
-  });
-});
+afterAll(clean);
 
 const inspect = (name: string) => JSON.parse(ctr(["inspect", name]).stdout)[0];
 

@@ -7,9 +7,9 @@
 import { appendFileSync } from "node:fs";
 import { hostBoundingSet } from "../runtime/features.ts";
 import { capNames } from "../runtime/process/capabilities.ts";
-import { ociCreate, ociDelete, ociKill, ociPause, ociPids, ociResume, ociStart, ociState, findOci, listOci, OCI_VERSION, type OciState } from "../runtime/oci.ts";
+import { ociDelete, ociKill, ociPause, ociPids, ociResume, ociStart, ociState, findOci, listOci, OCI_VERSION, type OciState } from "../runtime/oci.ts";
 import { setStateRoot } from "../runtime/state/paths.ts";
-import { HOOK_KINDS } from "../spec/oci.ts";
+import { HOOK_KINDS } from "../spec/types.ts";
 import { type Verb, write } from "./_shared.ts";
 
 interface Flag {
@@ -39,8 +39,9 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
       const preserveFds = Number(o["preserve-fds"] ?? 0);
       if (!Number.isInteger(preserveFds) || preserveFds < 0) throw new Error(`invalid --preserve-fds ${o["preserve-fds"]}`);
       if (o["no-pivot"]) log("warning", "--no-pivot ignored: ctr always uses pivot_root");
+      const { ociCreate } = await import("../runtime/oci-create.ts");
       await ociCreate(need(id, "create"), String(o.bundle ?? "."), {
-        pidFile: o["pid-file"] as string | undefined, consoleSocket: o["console-socket"] as string | undefined, preserveFds, warn: (m) => log("warning", m),
+        pidFile: o["pid-file"] as string | undefined, consoleSocket: o["console-socket"] as string | undefined, preserveFds, warn: (m: string) => log("warning", m),
       });
     },
   },
@@ -55,7 +56,7 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
     ],
     stopAtPositional: true,
     run: async ([id, ...args], o) => {
-      const { ociExec } = await import("../runtime/oci.ts");
+      const { ociExec } = await import("../runtime/oci-create.ts");
       const { executor, pid } = await ociExec(need(id, "exec"), {
         processFile: o.process as string | undefined, args, cwd: o.cwd as string | undefined, env: (o.env as unknown as string[]) ?? [],
         user: o.user as string | undefined, tty: o.tty === true, detach: o.detach === true, pidFile: o["pid-file"] as string | undefined,
@@ -104,7 +105,7 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
       { names: ["--pids-limit"], value: true }, { names: ["--blkio-weight"], value: true },
     ],
     run: async ([id], o, log) => {
-      const { ociUpdate } = await import("../runtime/oci.ts");
+      const { ociUpdate } = await import("../runtime/oci-create.ts");
       let json: Record<string, any> = {};
       if (o.resources) {
         const text = o.resources === "-" ? await Bun.stdin.text() : await Bun.file(String(o.resources)).text();
@@ -123,7 +124,7 @@ const COMMANDS: Record<string, { flags: Flag[]; usage: string; stopAtPositional?
       set("cpu", "mems", o["cpuset-mems"]);
       set("pids", "limit", num("pids-limit"));
       set("blockIO", "weight", num("blkio-weight"));
-      ociUpdate(need(id, "update"), json, (m) => log("warning", m));
+      ociUpdate(need(id, "update"), json, (m: string) => log("warning", m));
     },
   },
   pause: { usage: "pause ID", flags: [], run: ([id]) => ociPause(need(id, "pause")) },

@@ -1,5 +1,4 @@
-import { releaseCreated } from "../runtime/create.ts";
-import { findContainer } from "../runtime/lifecycle.ts";
+import { findContainer, releaseCreated } from "../runtime/lifecycle.ts";
 import { startAgain } from "../runtime/restart.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { liveState } from "../runtime/state/status.ts";

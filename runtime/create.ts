@@ -327,13 +327,3 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
   }
 }
 
-/** For `start`: the created init is blocked opening exec.fifo for writing; reading it lets it exec. */
-export function releaseCreated(rec: ContainerRecord): void {
-  const fifo = join(containerDir(rec.id), "exec.fifo");
-  if (!existsSync(fifo)) throw new EngineError(`container ${rec.name} is not in the created state`, 1);
-  // journalled before the init is let go: it cannot die before its start is written
-  containerEvent(rec, "start");
-  readFileSync(fifo);
-  rmSync(fifo, { force: true });
-  saveRecord({ ...rec, started: true });
-}

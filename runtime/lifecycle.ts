@@ -1,5 +1,5 @@
 // kill, stop, wait, pause: acting on a container that exists.
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freezeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
 import { signalNumber } from "../spec/signals.ts";
@@ -8,7 +8,7 @@ import { signal, waitGone } from "./remove.ts";
 import { resolveRef } from "./state/names.ts";
 import { withLock } from "./state/lock.ts";
 import { containerDir, containerLock } from "./state/paths.ts";
-import { type ContainerRecord, loadRecord } from "./state/record.ts";
+import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { type LiveState, liveState } from "./state/status.ts";
 import { containerEvent } from "./state/events.ts";
 
@@ -91,4 +91,15 @@ export async function waitExited(rec: ContainerRecord, timeoutMs = Infinity): Pr
 
 export function exitCodeOf(live: LiveState): number {
   return live.exit?.exitCode ?? (live.status === "dead" ? 255 : 0);
+}
+
+/** For `start`: the created init is blocked opening exec.fifo for writing; reading it lets it exec. */
+export function releaseCreated(rec: ContainerRecord): void {
+  const fifo = join(containerDir(rec.id), "exec.fifo");
+  if (!existsSync(fifo)) throw new EngineError(`container ${rec.name} is not in the created state`, 1);
+  // journalled before the init is let go: it cannot die before its start is written
+  containerEvent(rec, "start");
+  readFileSync(fifo);
+  rmSync(fifo, { force: true });
+  saveRecord({ ...rec, started: true });
 }

@@ -5,7 +5,7 @@
 // the plan uses instead of Docker's defaults.
 import { SpecError } from "./errors.ts";
 import { checkRlimitName } from "./ulimits.ts";
-import { type ContainerSpec, defaultSpec, type NamespaceKind, type OciDevice, type OciHook, type OciMount } from "./types.ts";
+import { type ContainerSpec, defaultSpec, HOOK_KINDS, type NamespaceKind, type OciDevice, type OciHook, type OciMount } from "./types.ts";
 
 export interface OciParsed {
   spec: ContainerSpec;
@@ -166,8 +166,7 @@ export function parseOciConfig(config: unknown, bundle: string): OciParsed {
   return { spec, seccomp, warnings };
 }
 
-/** Every POSIX hook kind of the runtime-spec; createContainer and startContainer run inside the container (the executor's HOOK step). */
-export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
+
 
 function parseHooks(v: unknown, warnings: string[]): NonNullable<ContainerSpec["oci"]>["hooks"] {
   if (v === undefined || v === null) return undefined;

@@ -197,8 +197,9 @@ export interface OciExtras {
   hooks?: Partial<Record<OciHookKind, OciHook[]>>;
 }
 
-/** prestart, createRuntime, poststart, poststop run from TypeScript; createContainer and startContainer by the init itself (runtime/native) */
-export type OciHookKind = "prestart" | "createRuntime" | "createContainer" | "startContainer" | "poststart" | "poststop";
+/** Every POSIX hook kind of the runtime-spec: prestart, createRuntime, poststart, poststop run from TypeScript; createContainer and startContainer by the init itself (the executor's HOOK step). */
+export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
+export type OciHookKind = (typeof HOOK_KINDS)[number];
 
 export interface OciHook {
   path: string;

@@ -3,10 +3,10 @@
 // directory, so a restarted daemon serves the containers an earlier one made.
 import { familiar, canonical, parseReference } from "../../image/reference.ts";
 import { findImage } from "../../image/store.ts";
-import { createContainer, releaseCreated } from "../../runtime/create.ts";
+import { createContainer } from "../../runtime/create.ts";
 import { EngineError } from "../../runtime/errors.ts";
 import { inspectContainer } from "../../runtime/inspect.ts";
-import { exitCodeOf, killContainer, pauseContainer, stopContainer, unpauseContainer } from "../../runtime/lifecycle.ts";
+import { exitCodeOf, killContainer, pauseContainer, releaseCreated, stopContainer, unpauseContainer } from "../../runtime/lifecycle.ts";
 import { removeContainer } from "../../runtime/remove.ts";
 import { startAgain } from "../../runtime/restart.ts";
 import { resizeTty } from "../../runtime/tty.ts";

@@ -20,5 +20,8 @@ const define = {
   CTR_BUN_VERSION: JSON.stringify(Bun.version),
 };
 const defs = Object.entries(define).flatMap(([k, v]) => ["--define", `${k}=${v}`]);
-await $`${process.execPath} build --compile --minify --bytecode --no-compile-autoload-dotenv --no-compile-autoload-bunfig ${defs} ${root}/cmd/main.ts --outfile ${root}/dist/ctr`;
+// ESM with code splitting: each verb's import() is a chunk of its own inside
+// the binary, loaded when the verb runs, so start-up does not load the whole
+// program (measured: -4 ms on every command, of ~35)
+await $`${process.execPath} build --compile --minify --bytecode --format esm --splitting --no-compile-autoload-dotenv --no-compile-autoload-bunfig ${defs} ${root}/cmd/main.ts --outfile ${root}/dist/ctr`;
 console.log(`built dist/ctr (${cc}, commit ${commit})`);

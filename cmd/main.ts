@@ -60,7 +60,7 @@ function invokedAsRunc(): boolean {
   }
 }
 
-// bytecode builds are CommonJS: no top-level await. Every write is
+// (kept free of top-level await, which the bundle does not need). Every write is
 // synchronous, so the runtime's teardown (~8 ms) can be skipped.
 main(process.argv.slice(2)).then((code) => {
   trace("exit");

@@ -211,6 +211,10 @@ export class ApiClient {
     return this.request("POST", `/containers/${encodeURIComponent(ref)}/wait`, { query: { condition } });
   }
 
+  top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    return this.json("GET", `/containers/${encodeURIComponent(ref)}/top`, { query: { ps_args: psArgs || undefined } });
+  }
+
   /** The log as Docker's stream: multiplexed frames, or raw bytes for a container with a terminal. */
   logs(ref: string, q: { follow?: boolean; tail?: string; since?: string; until?: string; timestamps?: boolean }): Promise<Response> {
     return this.request("GET", `/containers/${encodeURIComponent(ref)}/logs`, {

@@ -7,6 +7,7 @@ import { fullName } from "../image/archive.ts";
 import { canonical, parseReference } from "../image/reference.ts";
 import { ImageError } from "../image/store.ts";
 import { readFileSync, statSync } from "node:fs";
+import { table } from "./_view.ts";
 import { eachContainer, out, parseSimple, type SimpleFlag, usage, type Verb, write } from "./_shared.ts";
 
 type RemoteVerb = (c: ApiClient) => Promise<Verb>;
@@ -219,7 +220,20 @@ async function pullThrough(c: ApiClient, image: string): Promise<void> {
   });
 }
 
+const top: RemoteVerb = async (c) => async (args) => {
+  const { TOP_HELP, usageOf } = await import("./top.ts");
+  if (args.includes("--help")) return out(TOP_HELP);
+  const [ref, ...ps] = args;
+  if (!ref) usage(`"top" requires at least 1 argument.`);
+  // checked here first, so a bad option reads as it does locally
+  const { psFields } = await import("../runtime/top.ts");
+  usageOf(() => psFields(ps));
+  const t = await c.top(ref, ps.join(" "));
+  out(table(t.Titles, t.Processes));
+};
+
 const REMOTE: Record<string, RemoteVerb> = {
+  top,
   ps,
   inspect,
   logs,

@@ -82,6 +82,23 @@ export const DEFAULT_TOP = ["uid", "pid", "ppid", "c", "stime", "tty", "time", "
 
 export class TopError extends Error {}
 
+/**
+ * The ps options docker passes (`docker top C -o pid,cmd`, `aux`, `-ef`) as
+ * the fields to show: -o lists them, the rest add nothing here; anything
+ * else is refused.
+ */
+export function psFields(args: string[]): string[] {
+  let fields = DEFAULT_TOP;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "-o" || a === "-eo" || a === "--format") fields = (args[++i] ?? "").split(",");
+    else if (a.startsWith("-o")) fields = a.slice(2).split(",");
+    else if (a === "-e" || a === "-ef" || a === "aux" || a === "-f") continue;
+    else throw new TopError(`unsupported ps option "${a}": use -o FIELD,FIELD`);
+  }
+  return fields.map((f) => f.trim().toLowerCase());
+}
+
 export function topProcesses(rec: ContainerRecord, fields: string[]): { titles: string[]; rows: string[][] } {
   for (const f of fields) if (!COLUMNS[f]) throw new TopError(`unknown ps field "${f}": use one of ${Object.keys(COLUMNS).join(", ")}`);
   const procs = cgroupPids(rec.cgroup).map(readProc).filter((p) => p !== undefined).sort((a, b) => a.pid - b.pid);

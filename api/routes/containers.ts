@@ -15,7 +15,7 @@ import { NameError, NAME_RE, NoSuchContainer, resolveRef } from "../../runtime/s
 import { stateRoot } from "../../runtime/state/paths.ts";
 import { type ContainerRecord, listIds, loadRecord } from "../../runtime/state/record.ts";
 import { liveState, type Status } from "../../runtime/state/status.ts";
-import { DEFAULT_TOP, TopError, topProcesses } from "../../runtime/top.ts";
+import { psFields, TopError, topProcesses } from "../../runtime/top.ts";
 import { specFromCreateBody } from "../../spec/docker-api.ts";
 import { buildRunSpec, parseRunArgv } from "../../spec/flags.ts";
 import type { ContainerSpec } from "../../spec/types.ts";
@@ -438,16 +438,8 @@ function top(req: Request, m: RegExpExecArray): Response {
   const st = liveState(rec).status;
   if (st !== "running" && st !== "paused") throw new ApiError(409, `Container ${rec.id} is not running`);
   const args = (q(req).get("ps_args") ?? "").trim().split(/\s+/).filter(Boolean);
-  let fields = DEFAULT_TOP;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "-o" || a === "-eo") fields = (args[++i] ?? "").split(",");
-    else if (a.startsWith("-o")) fields = a.slice(2).split(",");
-    else if (a === "-e" || a === "-ef" || a === "aux" || a === "-f") continue;
-    else throw new ApiError(400, `unsupported ps option "${a}": use -o FIELD,FIELD`);
-  }
   try {
-    const t = topProcesses(rec, fields);
+    const t = topProcesses(rec, psFields(args));
     return json({ Titles: t.titles, Processes: t.rows });
   } catch (e) {
     if (e instanceof TopError) throw new ApiError(400, e.message);

@@ -139,6 +139,12 @@ describe("ctr -H: containers through the daemon", () => {
     expect(ok(["-H", H, "logs", name])).toBe("out yes\n");
     const both = ctr(["-H", H, "logs", name]);
     expect(both.stderr).toBe("err\n");
+    // top: the same columns; the rows' times may tick between the two calls
+    const topOf = (out: string) => out.split("\n").map((l) => l.split(/\s+/).filter((_, i) => i !== 4 && i !== 6).join(" "));
+    expect(topOf(ok(["-H", H, "top", name]))).toEqual(topOf(ok(["top", name])));
+    expect(ok(["-H", H, "top", name, "-o", "pid,args"])).toBe(ok(["top", name, "-o", "pid,args"]));
+    const badPs = ctr(["-H", H, "top", name, "--sort"]);
+    expect([badPs.code, badPs.stderr]).toEqual([1, ctr(["top", name, "--sort"]).stderr]);
     expect(ok(["-H", H, "stop", "-t", "1", name])).toBe(`${name}\n`);
     expect(ok(["-H", H, "wait", name])).toBe(ok(["wait", name]));
     expect(ok(["-H", H, "start", name])).toBe(`${name}\n`);
@@ -173,9 +179,9 @@ describe("ctr -H: containers through the daemon", () => {
 
 describe("ctr -H refusals", () => {
   test("a verb the client does not have yet, a bad address, no daemon: one line each", () => {
-    const top = ctr(["-H", H, "top", "x1"]);
-    expect(top.code).toBe(1);
-    expect(top.stderr).toStartWith(`ctr: ctr top is not available against a daemon yet (-H ${H}): create, image, images, inspect, kill, load, logs, network, ps, pull, rm, rmi, run, start, stop, tag, wait are\n`);
+    const stats = ctr(["-H", H, "stats", "x1"]);
+    expect(stats.code).toBe(1);
+    expect(stats.stderr).toStartWith(`ctr: ctr stats is not available against a daemon yet (-H ${H}): create, image, images, inspect, kill, load, logs, network, ps, pull, rm, rmi, run, start, stop, tag, top, wait are\n`);
     const bad = ctr(["-H", "ftp://x", "images"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`ctr: invalid daemon address "ftp://x": use unix:///path/to.sock or tcp://host:port\n`);

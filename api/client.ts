@@ -215,6 +215,91 @@ export class ApiClient {
     return this.json("GET", `/containers/${encodeURIComponent(ref)}/top`, { query: { ps_args: psArgs || undefined } });
   }
 
+  // --- exec ---
+
+  async execCreate(ref: string, body: { Cmd: string[]; Env: string[]; User?: string; WorkingDir?: string; Privileged: boolean }): Promise<string> {
+    const r = await this.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(ref)}/exec`, {
+      json: { ...body, AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false },
+    });
+    return r.Id;
+  }
+
+  async execStartDetached(id: string): Promise<void> {
+    await this.request("POST", `/exec/${id}/start`, { json: { Detach: true, Tty: false } });
+  }
+
+  /** The exec's exit code once it has ended (the stream can end a moment before the daemon has reaped it). */
+  async execExitCode(id: string): Promise<number> {
+    for (;;) {
+      const r = await this.json<{ Running: boolean; ExitCode: number | null }>("GET", `/exec/${id}/json`);
+      if (!r.Running && r.ExitCode !== null) return r.ExitCode;
+      await Bun.sleep(10);
+    }
+  }
+
+  /**
+   * A POST with Docker's `Upgrade: tcp` (exec start, attach): fetch cannot
+   * follow a `101 UPGRADED`, so this speaks HTTP/1.1 on a socket of its own,
+   * then yields the raw connection's bytes until the daemon closes it. A
+   * refusal (any status but 101 or 200) is the daemon's message.
+   */
+  async *hijacked(path: string, json: unknown): AsyncGenerator<Uint8Array> {
+    const body = JSON.stringify(json);
+    const head = `POST /v${CLIENT_API_VERSION}${path} HTTP/1.1\r\nHost: ctr\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`;
+    const chunks: Uint8Array[] = [];
+    let ended = false;
+    let failure: Error | undefined;
+    let wake = () => {};
+    const socket = {
+      data: (_s: unknown, d: Uint8Array) => { chunks.push(new Uint8Array(d)); wake(); },
+      close: () => { ended = true; wake(); },
+      error: (_s: unknown, e: Error) => { failure = e; ended = true; wake(); },
+    };
+    const ep = this.endpoint;
+    let sock: { write(s: string): number; end(): void };
+    try {
+      if (ep.unix) sock = await Bun.connect({ unix: ep.unix, socket });
+      else {
+        const u = new URL(ep.base);
+        sock = await Bun.connect({ hostname: u.hostname, port: Number(u.port || (u.protocol === "https:" ? 443 : 80)), tls: u.protocol === "https:", socket });
+      }
+    } catch (e) {
+      throw new DaemonError(0, `Cannot connect to the ctr daemon at ${this.uri} (${(e as Error).message}): is 'ctr daemon' running?`);
+    }
+    sock.write(head);
+    const next = async (): Promise<Uint8Array | null> => {
+      while (chunks.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+      if (chunks.length) return chunks.shift()!;
+      if (failure) throw new DaemonError(0, `the connection to the daemon failed: ${failure.message}`);
+      return null;
+    };
+    // the response head, then what follows it is the stream
+    let buf = Buffer.alloc(0);
+    let end = -1;
+    while ((end = buf.indexOf("\r\n\r\n")) < 0) {
+      const c = await next();
+      if (!c) throw new DaemonError(0, "the daemon closed the connection before answering");
+      buf = Buffer.concat([buf, c]);
+    }
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(buf.subarray(0, end).toString("latin1"))?.[1] ?? 0);
+    let rest: Uint8Array = buf.subarray(end + 4);
+    if (status !== 101 && status !== 200) {
+      for (let c = await next(); c; c = await next()) rest = Buffer.concat([rest, c]);
+      let message = Buffer.from(rest).toString().trim();
+      try {
+        message = (JSON.parse(message) as { message?: string }).message ?? message;
+      } catch {}
+      throw new DaemonError(status, message || `status ${status}`);
+    }
+    try {
+      if (rest.length) yield rest;
+      for (let c = await next(); c; c = await next()) yield c;
+    } finally {
+      sock.end();
+    }
+  }
+
   /** The log as Docker's stream: multiplexed frames, or raw bytes for a container with a terminal. */
   logs(ref: string, q: { follow?: boolean; tail?: string; since?: string; until?: string; timestamps?: boolean }): Promise<Response> {
     return this.request("GET", `/containers/${encodeURIComponent(ref)}/logs`, {

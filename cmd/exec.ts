@@ -7,7 +7,7 @@ import { EXEC_FLAGS, parseExecArgv } from "../spec/exec-flags.ts";
 import { type Verb, out } from "./_shared.ts";
 import { attach, terminalSize } from "./_attach.ts";
 
-const HELP = `Usage:  ctr exec [OPTIONS] CONTAINER COMMAND [ARG...]
+export const EXEC_HELP = `Usage:  ctr exec [OPTIONS] CONTAINER COMMAND [ARG...]
 
 Run a command in a running container: its namespaces, cgroup, capabilities and seccomp filter
 
@@ -20,7 +20,7 @@ ${formatFlagHelp(EXEC_FLAGS)}`;
 
 const exec: Verb = async (argv) => {
   const p = parseExecArgv(argv, process.env);
-  if (p.help) return out(HELP);
+  if (p.help) return out(EXEC_HELP);
   const e = p.exec;
   if (e.interactive && e.tty && !isatty(0) && !e.detach) throw new EngineError("the input device is not a TTY", 1);
   const rec = findContainer(e.container);

@@ -110,9 +110,10 @@ const inspect: RemoteVerb = async (c) =>
   (await import("./inspect.ts")).inspectVerb((ref) => c.inspectContainer(ref), (e) => (e as DaemonError).status === 404);
 
 /** Docker's multiplexed stream (8-byte frame headers: stream, 0, 0, 0, length) to our stdout and stderr; raw bytes with a terminal. */
-async function demux(res: Response, tty: boolean): Promise<void> {
+async function demux(from: Response | AsyncIterable<Uint8Array>, tty: boolean): Promise<void> {
   let buf = new Uint8Array(0);
-  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+  const chunks = from instanceof Response ? ((from.body ?? []) as AsyncIterable<Uint8Array>) : from;
+  for await (const chunk of chunks) {
     if (tty) {
       write(1, chunk);
       continue;
@@ -220,6 +221,26 @@ async function pullThrough(c: ApiClient, image: string): Promise<void> {
   });
 }
 
+/**
+ * exec through the daemon: its output over exec start's hijacked stream, then
+ * its exit code. -i and -t need stdin and a terminal carried both ways:
+ * refused, as for run.
+ */
+const exec: RemoteVerb = async (c) => async (argv) => {
+  const { parseExecArgv } = await import("../spec/exec-flags.ts");
+  const p = parseExecArgv(argv, process.env);
+  if (p.help) return out((await import("./exec.ts")).EXEC_HELP);
+  const e = p.exec;
+  if (e.interactive || e.tty) usage("-i and -t through a daemon need the attach stream both ways, which ctr's client does not speak yet: use docker -H, or ctr on the daemon's host");
+  const id = await c.execCreate(e.container, {
+    Cmd: e.command, Env: Object.entries(e.env).map(([k, v]) => `${k}=${v}`), Privileged: e.privileged,
+    ...(e.user ? { User: e.user } : {}), ...(e.workdir ? { WorkingDir: e.workdir } : {}),
+  });
+  if (e.detach) return c.execStartDetached(id);
+  await demux(c.hijacked(`/exec/${id}/start`, { Detach: false, Tty: false }), false);
+  return c.execExitCode(id);
+};
+
 const top: RemoteVerb = async (c) => async (args) => {
   const { TOP_HELP, usageOf } = await import("./top.ts");
   if (args.includes("--help")) return out(TOP_HELP);
@@ -233,6 +254,7 @@ const top: RemoteVerb = async (c) => async (args) => {
 };
 
 const REMOTE: Record<string, RemoteVerb> = {
+  exec,
   top,
   ps,
   inspect,

@@ -139,6 +139,15 @@ describe("ctr -H: containers through the daemon", () => {
     expect(ok(["-H", H, "logs", name])).toBe("out yes\n");
     const both = ctr(["-H", H, "logs", name]);
     expect(both.stderr).toBe("err\n");
+    // exec: output on both streams, the exit code, -e -u -w; a missing command as locally
+    const ex = ctr(["-H", H, "exec", "-e", "V=1", "-u", "1000", "-w", "/tmp", name, "sh", "-c", "echo $V $(id -u) $(pwd); echo e >&2; exit 5"]);
+    expect([ex.code, ex.stdout, ex.stderr]).toEqual([5, "1 1000 /tmp\n", "e\n"]);
+    const nocmd = ctr(["-H", H, "exec", name, "nosuchcmd"]);
+    expect(nocmd.code).toBe(ctr(["exec", name, "nosuchcmd"]).code);
+    expect(ok(["-H", H, "exec", "-d", name, "sh", "-c", "echo detached > /tmp/d"])).toBe("");
+    for (let i = 0; i < 100 && ctr(["exec", name, "cat", "/tmp/d"]).stdout !== "detached\n"; i++) Bun.sleepSync(20);
+    expect(ok(["exec", name, "cat", "/tmp/d"])).toBe("detached\n");
+    expect(ctr(["-H", H, "exec", "-it", name, "sh"]).stderr).toContain("-i and -t through a daemon need the attach stream");
     // top: the same columns; the rows' times may tick between the two calls
     const topOf = (out: string) => out.split("\n").map((l) => l.split(/\s+/).filter((_, i) => i !== 4 && i !== 6).join(" "));
     expect(topOf(ok(["-H", H, "top", name]))).toEqual(topOf(ok(["top", name])));
@@ -181,7 +190,7 @@ describe("ctr -H refusals", () => {
   test("a verb the client does not have yet, a bad address, no daemon: one line each", () => {
     const stats = ctr(["-H", H, "stats", "x1"]);
     expect(stats.code).toBe(1);
-    expect(stats.stderr).toStartWith(`ctr: ctr stats is not available against a daemon yet (-H ${H}): create, image, images, inspect, kill, load, logs, network, ps, pull, rm, rmi, run, start, stop, tag, top, wait are\n`);
+    expect(stats.stderr).toStartWith(`ctr: ctr stats is not available against a daemon yet (-H ${H}): create, exec, image, images, inspect, kill, load, logs, network, ps, pull, rm, rmi, run, start, stop, tag, top, wait are\n`);
     const bad = ctr(["-H", "ftp://x", "images"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`ctr: invalid daemon address "ftp://x": use unix:///path/to.sock or tcp://host:port\n`);

@@ -186,8 +186,9 @@ export class ApiClient {
    * a TOML file, a rootfs path or an image), parsed and checked by the daemon
    * exactly as the local CLI would; paths are the daemon host's.
    */
-  createFromArgv(argv: string[], cwd: string, env: Record<string, string>): Promise<{ Id: string; Warnings: string[] }> {
-    return this.json("POST", "/containers/create", { body: JSON.stringify({ argv, cwd, env }), headers: { "Content-Type": CTR_RUN_ARGV } });
+  createFromArgv(argv: string[], cwd: string, env: Record<string, string>, consoleSize?: { rows: number; cols: number }): Promise<{ Id: string; Warnings: string[] }> {
+    const body = { argv, cwd, env, ...(consoleSize ? { consoleSize: [consoleSize.rows, consoleSize.cols] } : {}) };
+    return this.json("POST", "/containers/create", { body: JSON.stringify(body), headers: { "Content-Type": CTR_RUN_ARGV } });
   }
 
   async startContainer(ref: string): Promise<void> {
@@ -217,9 +218,9 @@ export class ApiClient {
 
   // --- exec ---
 
-  async execCreate(ref: string, body: { Cmd: string[]; Env: string[]; User?: string; WorkingDir?: string; Privileged: boolean }): Promise<string> {
+  async execCreate(ref: string, body: { Cmd: string[]; Env: string[]; User?: string; WorkingDir?: string; Privileged: boolean; AttachStdin: boolean; Tty: boolean }): Promise<string> {
     const r = await this.json<{ Id: string }>("POST", `/containers/${encodeURIComponent(ref)}/exec`, {
-      json: { ...body, AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false },
+      json: { ...body, AttachStdout: true, AttachStderr: true },
     });
     return r.Id;
   }
@@ -239,11 +240,13 @@ export class ApiClient {
 
   /**
    * A POST with Docker's `Upgrade: tcp` (exec start, attach): fetch cannot
-   * follow a `101 UPGRADED`, so this speaks HTTP/1.1 on a socket of its own,
-   * then yields the raw connection's bytes until the daemon closes it. A
-   * refusal (any status but 101 or 200) is the daemon's message.
+   * follow a `101 UPGRADED`, so this speaks HTTP/1.1 on a socket of its own.
+   * Once the daemon has answered, the connection is the stream both ways:
+   * its bytes (the output) until the daemon closes it, and the client's
+   * (stdin), ended by a half-close. A refusal (any status but 101 or 200) is
+   * the daemon's message.
    */
-  async *hijacked(path: string, json: unknown): AsyncGenerator<Uint8Array> {
+  async hijack(path: string, json: unknown): Promise<Hijacked> {
     const body = JSON.stringify(json);
     const head = `POST /v${CLIENT_API_VERSION}${path} HTTP/1.1\r\nHost: ctr\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`;
@@ -257,7 +260,7 @@ export class ApiClient {
       error: (_s: unknown, e: Error) => { failure = e; ended = true; wake(); },
     };
     const ep = this.endpoint;
-    let sock: { write(s: string): number; end(): void };
+    let sock: { write(b: string | Uint8Array): number; end(): void; shutdown(halfClose?: boolean): void; flush(): void };
     try {
       if (ep.unix) sock = await Bun.connect({ unix: ep.unix, socket });
       else {
@@ -274,7 +277,7 @@ export class ApiClient {
       if (failure) throw new DaemonError(0, `the connection to the daemon failed: ${failure.message}`);
       return null;
     };
-    // the response head, then what follows it is the stream
+    // the response head; what follows it is the stream
     let buf = Buffer.alloc(0);
     let end = -1;
     while ((end = buf.indexOf("\r\n\r\n")) < 0) {
@@ -286,18 +289,35 @@ export class ApiClient {
     let rest: Uint8Array = buf.subarray(end + 4);
     if (status !== 101 && status !== 200) {
       for (let c = await next(); c; c = await next()) rest = Buffer.concat([rest, c]);
+      sock.end();
       let message = Buffer.from(rest).toString().trim();
       try {
         message = (JSON.parse(message) as { message?: string }).message ?? message;
       } catch {}
       throw new DaemonError(status, message || `status ${status}`);
     }
-    try {
-      if (rest.length) yield rest;
-      for (let c = await next(); c; c = await next()) yield c;
-    } finally {
-      sock.end();
+    async function* output(): AsyncGenerator<Uint8Array> {
+      try {
+        if (rest.length) yield rest;
+        for (let c = await next(); c; c = await next()) yield c;
+      } finally {
+        sock.end();
+      }
     }
+    return {
+      output: output(),
+      write: (b) => {
+        if (!ended) sock.write(b);
+      },
+      closeWrite: () => {
+        // a FIN: no more stdin, while the output keeps coming
+        if (!ended) sock.shutdown();
+      },
+    };
+  }
+
+  async resize(what: "containers" | "exec", id: string, rows: number, cols: number): Promise<void> {
+    await this.request("POST", `/${what}/${encodeURIComponent(id)}/resize`, { query: { h: String(rows), w: String(cols) } });
   }
 
   /** The log as Docker's stream: multiplexed frames, or raw bytes for a container with a terminal. */
@@ -309,6 +329,13 @@ export class ApiClient {
       },
     });
   }
+}
+
+/** A hijacked connection: the daemon's bytes, and ours (stdin) until closeWrite. */
+export interface Hijacked {
+  output: AsyncGenerator<Uint8Array>;
+  write(b: Uint8Array): void;
+  closeWrite(): void;
 }
 
 /** The content type of ctr's own create body ({argv, cwd, env}), beside Docker's JSON. */

@@ -2,7 +2,8 @@
 // each the local verb's own code over a backend that calls the API
 // (api/client.ts), so the output is the same in both modes. A verb not
 // listed here is refused rather than run on this host by surprise.
-import { ApiClient, type ContainerSummary, type DaemonError } from "../api/client.ts";
+import { isatty } from "node:tty";
+import { ApiClient, type ContainerSummary, DaemonError, type Hijacked } from "../api/client.ts";
 import { fullName } from "../image/archive.ts";
 import { canonical, parseReference } from "../image/reference.ts";
 import { ImageError } from "../image/store.ts";
@@ -174,8 +175,8 @@ const wait: RemoteVerb = async (c) => async (args) => {
  * body), checked here first so a typo fails before any request; `-e NAME`
  * takes its value from this side's environment, as docker's CLI does. A
  * missing image is pulled through the daemon, with its progress shown here.
- * An attached run follows the log until the exit and returns its status;
- * `-i` needs the attach stream and is refused.
+ * An attached run is attached (stdin too with -i, a terminal with -t) before
+ * it starts and returns the container's status.
  */
 function runVerb(verb: "run" | "create"): RemoteVerb {
   return async (c) => async (argv) => {
@@ -189,8 +190,9 @@ function runVerb(verb: "run" | "create"): RemoteVerb {
       if (u.flag.name === "env" && !v.includes("=") && process.env[v] !== undefined) env[v] = process.env[v]!;
     }
     const { spec } = buildRunSpec(args, { env, cwd: process.cwd() });
-    if (spec.interactive) usage("-i through a daemon needs the attach stream, which ctr's client does not speak yet: use docker -H, or ctr on the daemon's host");
-    const create = () => c.createFromArgv(argv, process.cwd(), env);
+    if (spec.interactive && spec.tty && !isatty(0) && !spec.detach && verb === "run") throw new DaemonError(0, "the input device is not a TTY");
+    const size = spec.tty ? (await import("./_attach.ts")).terminalSize(true) : undefined;
+    const create = () => c.createFromArgv(argv, process.cwd(), env, size);
     let id: string;
     try {
       id = (await create()).Id;
@@ -205,11 +207,11 @@ function runVerb(verb: "run" | "create"): RemoteVerb {
       await c.startContainer(id);
       return out(id);
     }
-    // the log from its first line, and the wait, are asked for before the start
+    // attached and waited for before the start, as docker run does: nothing is missed
+    const h = await c.hijack(`/containers/${id}/attach?stream=1&stdout=1&stderr=1${spec.interactive ? "&stdin=1" : ""}`, {});
     const exited = c.waitContainer(id, spec.autoRemove ? "removed" : "next-exit");
-    const log = c.logs(id, { follow: true });
     await c.startContainer(id);
-    await demux(await log, spec.tty);
+    await converse(h, { stdin: spec.interactive, tty: spec.tty, resize: (rows, cols) => c.resize("containers", id, rows, cols) });
     return ((await (await exited).json()) as { StatusCode: number }).StatusCode;
   };
 }
@@ -221,25 +223,53 @@ async function pullThrough(c: ApiClient, image: string): Promise<void> {
   });
 }
 
-/**
- * exec through the daemon: its output over exec start's hijacked stream, then
- * its exit code. -i and -t need stdin and a terminal carried both ways:
- * refused, as for run.
- */
+/** exec through the daemon: exec create, then exec start's hijacked stream both ways, then the exit code. */
 const exec: RemoteVerb = async (c) => async (argv) => {
   const { parseExecArgv } = await import("../spec/exec-flags.ts");
   const p = parseExecArgv(argv, process.env);
   if (p.help) return out((await import("./exec.ts")).EXEC_HELP);
   const e = p.exec;
-  if (e.interactive || e.tty) usage("-i and -t through a daemon need the attach stream both ways, which ctr's client does not speak yet: use docker -H, or ctr on the daemon's host");
+  if (e.interactive && e.tty && !isatty(0) && !e.detach) throw new DaemonError(0, "the input device is not a TTY");
   const id = await c.execCreate(e.container, {
-    Cmd: e.command, Env: Object.entries(e.env).map(([k, v]) => `${k}=${v}`), Privileged: e.privileged,
+    Cmd: e.command, Env: Object.entries(e.env).map(([k, v]) => `${k}=${v}`), Privileged: e.privileged, AttachStdin: e.interactive, Tty: e.tty,
     ...(e.user ? { User: e.user } : {}), ...(e.workdir ? { WorkingDir: e.workdir } : {}),
   });
   if (e.detach) return c.execStartDetached(id);
-  await demux(c.hijacked(`/exec/${id}/start`, { Detach: false, Tty: false }), false);
+  const h = await c.hijack(`/exec/${id}/start`, { Detach: false, Tty: e.tty });
+  await converse(h, { stdin: e.interactive, tty: e.tty, resize: (rows, cols) => c.resize("exec", id, rows, cols) });
   return c.execExitCode(id);
 };
+
+/**
+ * An attached stream both ways: our stdin into it (half-closed at its end),
+ * its output to ours (demultiplexed, or raw with a terminal); with a
+ * terminal, raw mode while it lasts and the size sent at once and on SIGWINCH.
+ */
+async function converse(h: Hijacked, o: { stdin: boolean; tty: boolean; resize: (rows: number, cols: number) => Promise<void> }): Promise<void> {
+  const { stty, terminalSize } = await import("./_attach.ts");
+  const saved = o.tty && isatty(0) ? stty(["-g"]) : undefined;
+  if (saved) stty(["raw", "-echo"]);
+  const winch = () => {
+    const s = terminalSize(true);
+    if (s) o.resize(s.rows, s.cols).catch(() => {});
+  };
+  try {
+    if (o.tty) {
+      winch();
+      process.on("SIGWINCH", winch);
+    }
+    if (o.stdin) {
+      (async () => {
+        for await (const chunk of Bun.stdin.stream()) h.write(chunk);
+        h.closeWrite();
+      })().catch(() => {});
+    }
+    await demux(h.output, o.tty);
+  } finally {
+    if (o.tty) process.off("SIGWINCH", winch);
+    if (saved) stty([saved]);
+  }
+}
 
 const top: RemoteVerb = async (c) => async (args) => {
   const { TOP_HELP, usageOf } = await import("./top.ts");

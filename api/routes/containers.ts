@@ -88,9 +88,9 @@ function imageName(ref: string): string {
 
 async function create(req: Request): Promise<Response> {
   const body = await readJson<unknown>(req);
-  const { spec, warnings, consoleSize } = req.headers.get("content-type") === CTR_RUN_ARGV
+  const { spec, warnings, consoleSize, stdinOnce } = req.headers.get("content-type") === CTR_RUN_ARGV
     ? engine(() => specFromRunArgv(body))
-    : engine(() => specFromCreateBody(body, q(req).get("name")));
+    : { ...engine(() => specFromCreateBody(body, q(req).get("name"))), stdinOnce: (body as { StdinOnce?: unknown }).StdinOnce === true };
   // a missing image is a 404 naming it: the docker CLI pulls it then and tries again
   if (!spec.rootfs && !findImage(spec.image!)) throw new ApiError(404, `No such image: ${imageName(spec.image!)}`);
   const c = await engineAsync(() =>
@@ -102,7 +102,7 @@ async function create(req: Request): Promise<Response> {
       ...(consoleSize && spec.tty ? { winsize: consoleSize } : {}),
     }),
   );
-  if (spec.interactive) keepStdin(c.record.id, c.executor.proc.stdin as FileSink, (body as { StdinOnce?: unknown }).StdinOnce === true);
+  if (spec.interactive) keepStdin(c.record.id, c.executor.proc.stdin as FileSink, stdinOnce);
   if (spec.autoRemove) watchAutoRemove(c.record.id, c.executor, apiLog);
   else c.executor.close();
   return json({ Id: c.record.id, Warnings: warnings }, 201);
@@ -111,16 +111,19 @@ async function create(req: Request): Promise<Response> {
 /**
  * ctr's own create body (api/client.ts createFromArgv): the CLI's run argv,
  * parsed and checked here as the local CLI would, against the client's cwd and
- * the variables it passed for `-e NAME`. Interactive runs need the attach
- * stream, which ctr's client does not speak: refused.
+ * the variables it passed for `-e NAME`. The container is created detached;
+ * an attached client attaches before it starts, and for `-i` its end of
+ * stdin closes the container's (Docker's StdinOnce).
  */
-function specFromRunArgv(body: unknown): { spec: ContainerSpec; warnings: string[]; consoleSize?: undefined } {
-  const b = body as { argv?: unknown; cwd?: unknown; env?: unknown };
+function specFromRunArgv(body: unknown): { spec: ContainerSpec; warnings: string[]; consoleSize?: { rows: number; cols: number }; stdinOnce: boolean } {
+  const b = body as { argv?: unknown; cwd?: unknown; env?: unknown; consoleSize?: unknown };
   if (!Array.isArray(b?.argv) || !b.argv.every((a) => typeof a === "string") || typeof b.cwd !== "string" || typeof b.env !== "object" || b.env === null)
     throw new ApiError(400, "a ctr create body is {argv: string[], cwd: string, env: {}}");
   const { spec, warnings } = buildRunSpec(parseRunArgv(b.argv), { env: b.env as Record<string, string>, cwd: b.cwd });
-  if (spec.interactive) throw new ApiError(400, "-i through a daemon needs the attach stream: use docker -H, or run ctr on the daemon's host");
-  return { spec: { ...spec, detach: true }, warnings };
+  // the client's terminal size, so a -t container's pty has it from the first command on
+  const size = Array.isArray(b.consoleSize) && b.consoleSize.length === 2 && b.consoleSize.every((n) => Number.isInteger(n) && n > 0 && n < 65536)
+    ? { rows: b.consoleSize[0] as number, cols: b.consoleSize[1] as number } : undefined;
+  return { spec: { ...spec, detach: true }, warnings, stdinOnce: !spec.detach, ...(size ? { consoleSize: size } : {}) };
 }
 
 async function start(_req: Request, m: RegExpExecArray): Promise<Response> {

@@ -9,7 +9,7 @@ import { writeTar } from "../../image/tar.ts";
 import { type ApiServer, startApiServer } from "../fixtures/api-serve.ts";
 import { gz, imageOf, rootfsEntries, sha256 } from "../fixtures/image.ts";
 import { pushImage, type Registry, startRegistry } from "../fixtures/registry.ts";
-import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { CTR, privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 // many CLI runs per test, on a machine that may be busy
 setDefaultTimeout(30000);
@@ -147,7 +147,8 @@ describe("ctr -H: containers through the daemon", () => {
     expect(ok(["-H", H, "exec", "-d", name, "sh", "-c", "echo detached > /tmp/d"])).toBe("");
     for (let i = 0; i < 100 && ctr(["exec", name, "cat", "/tmp/d"]).stdout !== "detached\n"; i++) Bun.sleepSync(20);
     expect(ok(["exec", name, "cat", "/tmp/d"])).toBe("detached\n");
-    expect(ctr(["-H", H, "exec", "-it", name, "sh"]).stderr).toContain("-i and -t through a daemon need the attach stream");
+    const execIn = ctrRaw(["-H", H, "exec", "-i", name, "sh", "-c", "cat; exit 4"], { env: { CTR_CONFIG: CONFIG }, stdin: new Blob(["in\n"]) });
+    expect([execIn.code, execIn.stdout]).toEqual([4, "in\n"]);
     // top: the same columns; the rows' times may tick between the two calls
     const topOf = (out: string) => out.split("\n").map((l) => l.split(/\s+/).filter((_, i) => i !== 4 && i !== 6).join(" "));
     expect(topOf(ok(["-H", H, "top", name]))).toEqual(topOf(ok(["top", name])));
@@ -179,9 +180,16 @@ describe("ctr -H: containers through the daemon", () => {
     const bad = ctr(["-H", H, "run", "--memory", "12q", ROOTFS, "true"]);
     expect(bad.code).toBe(125);
     expect(bad.stderr).toBe(ctr(["run", "--memory", "12q", ROOTFS, "true"]).stderr);
-    const tty = ctr(["-H", H, "run", "-i", "--net", "none", ROOTFS, "cat"]);
-    expect(tty.code).toBe(125);
-    expect(tty.stderr).toContain("-i through a daemon needs the attach stream");
+    // -i: our stdin reaches the container, and its end ends the container's
+    const cat = ctrRaw(["-H", H, "run", "-i", "--rm", "--net", "none", ROOTFS, "sh", "-c", "cat; echo done"], { env: { CTR_CONFIG: CONFIG }, stdin: new Blob(["through the daemon\n"]) });
+    expect([cat.code, cat.stdout]).toEqual([0, "through the daemon\ndone\n"]);
+    // -t on a terminal: a pty inside, sized as ours
+    const onTty = Bun.spawnSync(["script", "-qec", `stty rows 33 cols 77; ${CTR} -H ${H} run -it --rm --net none ${ROOTFS} sh -c 'tty; stty size'`, "/dev/null"], {
+      env: { ...process.env, CTR_ROOT: root, CTR_CONFIG: CONFIG }, stdin: "ignore", stdout: "pipe",
+    });
+    expect(onTty.stdout.toString()).toMatch(/\/dev\/pts\/0\r?\n33 77/);
+    const notTty = ctr(["-H", H, "run", "-it", "--net", "none", ROOTFS, "true"]);
+    expect([notTty.code, notTty.stderr]).toEqual([1, "ctr: the input device is not a TTY\n"]);
     expect(ok(["ps", "-aq"])).toBe(before);
   });
 });

@@ -172,6 +172,11 @@ export class ApiClient {
 
   // --- containers ---
 
+  /** A POST whose answer carries nothing (pause, unpause, rename) */
+  async post(path: string, query: Record<string, string> = {}): Promise<void> {
+    await this.request("POST", path, { query });
+  }
+
   /** Docker's /containers/json entries */
   containers(all: boolean): Promise<ContainerSummary[]> {
     return this.json("GET", "/containers/json", { query: { all: all ? "1" : undefined } });

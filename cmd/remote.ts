@@ -164,6 +164,16 @@ const kill = each(async () => ({ flags: (await import("./kill.ts")).KILL_FLAGS, 
 const start = each(async () => ({ flags: [], help: (await import("./start.ts")).START_HELP }), "start", (c, ref) => c.startContainer(ref));
 const rm = each(async () => ({ flags: (await import("./rm.ts")).RM_FLAGS, help: (await import("./rm.ts")).RM_HELP }), "rm", (c, ref, o) => c.removeContainer(ref, Boolean(o.force)));
 
+const pause = each(async () => ({ flags: [], help: (await import("./pause.ts")).PAUSE_HELP }), "pause", (c, ref) => c.post(`/containers/${encodeURIComponent(ref)}/pause`));
+const unpause = each(async () => ({ flags: [], help: (await import("./unpause.ts")).UNPAUSE_HELP }), "unpause", (c, ref) => c.post(`/containers/${encodeURIComponent(ref)}/unpause`));
+
+const rename: RemoteVerb = async (c) => async (args) => {
+  const { positionals } = parseSimple(args, [], (await import("./rename.ts")).RENAME_HELP);
+  if (positionals.length !== 2) usage(`"rename" requires exactly 2 arguments.`);
+  await c.post(`/containers/${encodeURIComponent(positionals[0]!)}/rename`, { name: positionals[1]! });
+  out("");
+};
+
 const wait: RemoteVerb = async (c) => async (args) => {
   const { positionals } = parseSimple(args, [], (await import("./wait.ts")).WAIT_HELP);
   if (positionals.length === 0) usage(`"wait" requires at least 1 argument.`);
@@ -285,6 +295,9 @@ const top: RemoteVerb = async (c) => async (args) => {
 
 const REMOTE: Record<string, RemoteVerb> = {
   exec,
+  pause,
+  unpause,
+  rename,
   top,
   ps,
   inspect,

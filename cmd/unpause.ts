@@ -1,7 +1,7 @@
 import { findContainer, unpauseContainer } from "../runtime/lifecycle.ts";
 import { eachContainer, type Verb, parseSimple, usage } from "./_shared.ts";
 
-const HELP = `Usage:  ctr unpause CONTAINER [CONTAINER...]
+export const UNPAUSE_HELP = `Usage:  ctr unpause CONTAINER [CONTAINER...]
 
 Unpause all processes within one or more containers (the cgroup freezer)
 
@@ -9,7 +9,7 @@ Example:
   ctr unpause web`;
 
 const unpause: Verb = async (args) => {
-  const { positionals } = parseSimple(args, [], HELP);
+  const { positionals } = parseSimple(args, [], UNPAUSE_HELP);
   if (positionals.length === 0) usage(`"unpause" requires at least 1 argument.`);
   return eachContainer(positionals, (ref) => unpauseContainer(findContainer(ref)));
 };

@@ -155,6 +155,17 @@ describe("ctr -H: containers through the daemon", () => {
     expect(ok(["-H", H, "top", name, "-o", "pid,args"])).toBe(ok(["top", name, "-o", "pid,args"]));
     const badPs = ctr(["-H", H, "top", name, "--sort"]);
     expect([badPs.code, badPs.stderr]).toEqual([1, ctr(["top", name, "--sort"]).stderr]);
+    expect(ok(["-H", H, "pause", name])).toBe(`${name}\n`);
+    expect(ok(["ps", "--format", "{{.Names}} {{.Status}}"])).toContain(`${name} Up`);
+    expect(ok(["inspect", "-f", "{{.State.Status}}", name])).toBe("paused\n");
+    const twice = ctr(["-H", H, "pause", name]);
+    expect([twice.code, twice.stderr]).toEqual([1, ctr(["pause", name]).stderr]);
+    expect(ok(["-H", H, "unpause", name])).toBe(`${name}\n`);
+    expect(ok(["-H", H, "rename", name, `${name}x`])).toBe("");
+    expect(ok(["inspect", "-f", "{{.Name}}", `${name}x`])).toBe(`/${name}x\n`);
+    const taken = ctr(["-H", H, "rename", `${name}x`, `${name}x`]);
+    expect(taken.code).toBe(1);
+    expect(ok(["-H", H, "rename", `${name}x`, name])).toBe("");
     expect(ok(["-H", H, "stop", "-t", "1", name])).toBe(`${name}\n`);
     expect(ok(["-H", H, "wait", name])).toBe(ok(["wait", name]));
     expect(ok(["-H", H, "start", name])).toBe(`${name}\n`);
@@ -198,7 +209,7 @@ describe("ctr -H refusals", () => {
   test("a verb the client does not have yet, a bad address, no daemon: one line each", () => {
     const stats = ctr(["-H", H, "stats", "x1"]);
     expect(stats.code).toBe(1);
-    expect(stats.stderr).toStartWith(`ctr: ctr stats is not available against a daemon yet (-H ${H}): create, exec, image, images, inspect, kill, load, logs, network, ps, pull, rm, rmi, run, start, stop, tag, top, wait are\n`);
+    expect(stats.stderr).toStartWith(`ctr: ctr stats is not available against a daemon yet (-H ${H}): create, exec, image, images, inspect, kill, load, logs, network, pause, ps, pull, rename, rm, rmi, run, start, stop, tag, top, unpause, wait are\n`);
     const bad = ctr(["-H", "ftp://x", "images"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe(`ctr: invalid daemon address "ftp://x": use unix:///path/to.sock or tcp://host:port\n`);

@@ -3,7 +3,8 @@
 // its ACK, NLMSG_ERROR or NLMSG_DONE. A socket stays bound to the network
 // namespace it was opened in, which is how a namespace is configured from
 // outside it (net/netns.ts).
-import { bind, close, recv, sendto, setsockoptInt, socket } from "../../runtime/sys/libc.ts";
+import { close, recv, sendto } from "../../runtime/sys/libc.ts";
+import { KERNEL, NETLINK_ROUTE, openNetlink } from "./socket.ts";
 import { SysError } from "../../runtime/sys/errno.ts";
 import {
   AF, type Address, type Attr, attr, decodeAddress, decodeError, decodeLink, decodeMessages, encodeAttrs, encodeMessage,
@@ -11,11 +12,7 @@ import {
   RTA, rtmsg, RTM, VETH_INFO_PEER,
 } from "./codec.ts";
 
-const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_ROUTE = 0;
-const SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
 const ENODEV = 19, EEXIST = 17;
-/** sockaddr_nl of the kernel: family, pad, pid 0, groups 0 */
-const KERNEL = new Uint8Array([AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(RTM).map(([k, v]) => [v, `RTM_${k}`]));
 
@@ -43,18 +40,7 @@ export class Netlink {
   private constructor(readonly fd: number) {}
 
   static open(): Netlink {
-    const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    try {
-      bind(fd, KERNEL);
-      setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
-      try {
-        setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
-      } catch {} // older kernels: errors without the kernel's message
-    } catch (e) {
-      close(fd);
-      throw e;
-    }
-    return new Netlink(fd);
+    return new Netlink(openNetlink(NETLINK_ROUTE));
   }
 
   close(): void {

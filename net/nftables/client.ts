@@ -2,14 +2,12 @@
 // dumps of one table, the ruleset generation. Like net/netlink/client.ts, it
 // stays bound to the network namespace it was opened in.
 import { SysError } from "../../runtime/sys/errno.ts";
-import { bind, close, recv, sendto, setsockoptInt, socket } from "../../runtime/sys/libc.ts";
+import { close, recv, sendto } from "../../runtime/sys/libc.ts";
+import { KERNEL, NETLINK_NETFILTER, openNetlink } from "../netlink/socket.ts";
 import { decodeAttrs, decodeError, decodeMessages, type Message, NLMSG, readStr } from "../netlink/codec.ts";
 import { type Command, encodeBatch, encodeGetGen, encodeGetTable, encodeRuleDump, NFNL_SUBSYS_NFTABLES, NFT_MSG, NFTA_GEN_ID, NFTA_RULE, parseComment } from "./codec.ts";
 
-const AF_NETLINK = 16, SOCK_RAW = 3, SOCK_CLOEXEC = 0o2000000, NETLINK_NETFILTER = 12;
-const SOL_NETLINK = 270, NETLINK_CAP_ACK = 10, NETLINK_EXT_ACK = 11;
 const MSG_DONTWAIT = 0x40, EAGAIN = 11, ENOENT = 2;
-const KERNEL = new Uint8Array([AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(NFT_MSG).map(([k, v]) => [(NFNL_SUBSYS_NFTABLES << 8) | v, `NFT_MSG_${k}`]));
 
 /** A refused nf_tables request: which message, the errno, the kernel's words when it gave some. */
@@ -32,18 +30,7 @@ export class Nftables {
   private constructor(readonly fd: number) {}
 
   static open(): Nftables {
-    const fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-    try {
-      bind(fd, KERNEL);
-      setsockoptInt(fd, SOL_NETLINK, NETLINK_CAP_ACK, 1);
-      try {
-        setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
-      } catch {}
-    } catch (e) {
-      close(fd);
-      throw e;
-    }
-    return new Nftables(fd);
+    return new Nftables(openNetlink(NETLINK_NETFILTER));
   }
 
   close(): void {

@@ -5,6 +5,7 @@
 //   unix:///run/ctr/ctr.sock   a unix socket (also a bare absolute path)
 //   tcp://127.0.0.1:2375       plain HTTP (https:// for TLS)
 import type { ImageInspect, ImageSummary } from "../image/view.ts";
+import { CTR_RUN_ARGV } from "./route.ts";
 import type { PullProgress } from "../image/progress.ts";
 import type { NetworkView } from "../net/view.ts";
 
@@ -343,8 +344,6 @@ export interface Hijacked {
   closeWrite(): void;
 }
 
-/** The content type of ctr's own create body ({argv, cwd, env}), beside Docker's JSON. */
-export const CTR_RUN_ARGV = "application/vnd.ctr.run-argv+json";
 
 export interface ContainerSummary {
   Id: string;

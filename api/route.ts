@@ -13,6 +13,9 @@ export interface Route {
   handle(req: Request, m: RegExpExecArray): Response | Promise<Response>;
 }
 
+/** The content type of ctr's own create body ({argv, cwd, env, consoleSize}), beside Docker's JSON. */
+export const CTR_RUN_ARGV = "application/vnd.ctr.run-argv+json";
+
 /** An error the client caused or must see: Docker's `{"message": ...}` with a status code. */
 export class ApiError extends Error {
   constructor(

@@ -154,15 +154,15 @@ function each(load: () => Promise<{ flags: SimpleFlag[]; help: string }>, verb: 
   };
 }
 
-const stop = each(async () => ({ flags: (await import("./stop.ts")).STOP_FLAGS, help: (await import("./stop.ts")).STOP_HELP }), "stop", (c, ref, o) => {
+const stop = each(async () => import("./stop.ts").then((m) => ({ flags: m.STOP_FLAGS, help: m.STOP_HELP })), "stop", (c, ref, o) => {
   const t = o.time === undefined ? undefined : Number(o.time);
   if (t !== undefined && !Number.isFinite(t)) usage(`invalid argument "${o.time}" for "-t, --time" flag`);
   return c.stopContainer(ref, t, typeof o.signal === "string" ? o.signal : undefined);
 });
-const kill = each(async () => ({ flags: (await import("./kill.ts")).KILL_FLAGS, help: (await import("./kill.ts")).KILL_HELP }), "kill",
+const kill = each(async () => import("./kill.ts").then((m) => ({ flags: m.KILL_FLAGS, help: m.KILL_HELP })), "kill",
   (c, ref, o) => c.killContainer(ref, typeof o.signal === "string" ? o.signal : "SIGKILL"));
 const start = each(async () => ({ flags: [], help: (await import("./start.ts")).START_HELP }), "start", (c, ref) => c.startContainer(ref));
-const rm = each(async () => ({ flags: (await import("./rm.ts")).RM_FLAGS, help: (await import("./rm.ts")).RM_HELP }), "rm", (c, ref, o) => c.removeContainer(ref, Boolean(o.force)));
+const rm = each(async () => import("./rm.ts").then((m) => ({ flags: m.RM_FLAGS, help: m.RM_HELP })), "rm", (c, ref, o) => c.removeContainer(ref, Boolean(o.force)));
 
 const pause = each(async () => ({ flags: [], help: (await import("./pause.ts")).PAUSE_HELP }), "pause", (c, ref) => c.post(`/containers/${encodeURIComponent(ref)}/pause`));
 const unpause = each(async () => ({ flags: [], help: (await import("./unpause.ts")).UNPAUSE_HELP }), "unpause", (c, ref) => c.post(`/containers/${encodeURIComponent(ref)}/unpause`));

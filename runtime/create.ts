@@ -8,7 +8,7 @@ import { createCgroup, DEFAULT_PARENT, oomCounter, procsFiles } from "../cgroup/
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
 import { isManagedMode, netnsPath } from "../net/modes.ts";
 import { publishExposed } from "../net/published.ts";
-import type { ContainerSpec, NamespaceKind } from "../spec/types.ts";
+import { type ContainerSpec, type NamespaceKind, OCI_VERSION } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, spawnExecutor } from "./executor.ts";
 import { mapText, remapRanges } from "./ns/idmap.ts";
@@ -236,7 +236,7 @@ function initHooks(oci: NonNullable<ContainerSpec["oci"]>, rec: ContainerRecord)
   for (const [kind, status] of [["createContainer", "creating"], ["startContainer", "created"]] as const) {
     const hooks = oci.hooks?.[kind];
     if (!hooks?.length) continue;
-    const state = { ociVersion: "1.0.2", id: rec.name, status, pid: 0, bundle: oci.bundle, annotations: oci.annotations };
+    const state = { ociVersion: OCI_VERSION, id: rec.name, status, pid: 0, bundle: oci.bundle, annotations: oci.annotations };
     const [before, after] = JSON.stringify(state).split(`"pid":0`) as [string, string];
     out[kind] = hooks.map((h) => ({ path: h.path, args: h.args ?? [], env: h.env ?? [], timeout: h.timeout ?? 0, state: [`${before}"pid":`, after] }));
   }

@@ -7,7 +7,7 @@
 // update, which load the spec parser and the executor, are in oci-create.ts,
 // loaded only for them (a start is mostly the cost of loading its modules).
 import { cgroupPids } from "../cgroup/cgroup.ts";
-import type { OciHook } from "../spec/types.ts";
+import { OCI_VERSION, type OciHook } from "../spec/types.ts";
 import { signalNumber } from "../spec/signals.ts";
 import { EngineError } from "./errors.ts";
 import { pauseContainer, releaseCreated, unpauseContainer } from "./lifecycle.ts";
@@ -16,7 +16,7 @@ import { nameOwner } from "./state/names.ts";
 import { type ContainerRecord, listIds, loadRecord } from "./state/record.ts";
 import { liveState, type Status } from "./state/status.ts";
 
-export const OCI_VERSION = "1.0.2";
+export { OCI_VERSION };
 export const ID_RE = /^[\w+.-]+$/;
 
 export interface OciState {

@@ -197,6 +197,9 @@ export interface OciExtras {
   hooks?: Partial<Record<OciHookKind, OciHook[]>>;
 }
 
+/** The runtime-spec version ctr implements (state JSON, features). */
+export const OCI_VERSION = "1.0.2";
+
 /** Every POSIX hook kind of the runtime-spec: prestart, createRuntime, poststart, poststop run from TypeScript; createContainer and startContainer by the init itself (the executor's HOOK step). */
 export const HOOK_KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"] as const;
 export type OciHookKind = (typeof HOOK_KINDS)[number];

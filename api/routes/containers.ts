@@ -19,7 +19,6 @@ import { psFields, TopError, topProcesses } from "../../runtime/top.ts";
 import { specFromCreateBody } from "../../spec/docker-api.ts";
 import { buildRunSpec, parseRunArgv } from "../../spec/flags.ts";
 import type { ContainerSpec } from "../../spec/types.ts";
-import { CTR_RUN_ARGV } from "../client.ts";
 import { SpecError } from "../../spec/errors.ts";
 import type { FileSink } from "bun";
 import { lastExit, watchAutoRemove } from "../exits.ts";
@@ -27,7 +26,7 @@ import { dropStdin, hasStdin, keepStdin, pumpStdin } from "../stdin.ts";
 import { frame, hijack } from "../hijack.ts";
 import { apiLog } from "../log.ts";
 import { LogReader } from "../logstream.ts";
-import { ApiError, json, mapErrors, queryBool, readJson, type Route } from "../route.ts";
+import { ApiError, CTR_RUN_ARGV, json, mapErrors, queryBool, readJson, type Route } from "../route.ts";
 
 const ID = "([^/]+)";
 const q = (req: Request) => new URL(req.url).searchParams;

@@ -242,13 +242,19 @@ static int holding_mount(const char *path, char *out, size_t outlen) {
   return 0;
 }
 
+/* the propagation the tree was given before the rootfs (OP_PROPAGATION without a path) */
+static unsigned long tree_propagation = MS_SLAVE | MS_REC;
+
 static int do_rootfs(const struct op *o) {
-  /* the mount holding the rootfs goes private (in this namespace only), as
-   * runc does: a bind below a shared parent would propagate, and pivot_root
-   * refuses a shared parent (with rootfsPropagation shared, "/" is one) */
-  char parent[4096];
-  if (holding_mount(o->argv[0], parent, sizeof parent) < 0) return -1;
-  if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0) return -1;
+  /* with a shared tree (rootfsPropagation shared, an rshared volume) the
+   * mount holding the rootfs goes private (in this namespace only), as runc
+   * does: a bind below a shared parent would propagate, and pivot_root
+   * refuses a shared parent. A slave or private tree needs no such step. */
+  if (tree_propagation & MS_SHARED) {
+    char parent[4096];
+    if (holding_mount(o->argv[0], parent, sizeof parent) < 0) return -1;
+    if (mount(NULL, parent, NULL, MS_PRIVATE, NULL) < 0) return -1;
+  }
   if (idmapped_root >= 0) {
     /* the monitor's idmapped clone of the rootfs: attach it over the path */
     if (syscall(SYS_move_mount_, idmapped_root, "", AT_FDCWD, o->argv[0], 0x4 /* MOVE_MOUNT_F_EMPTY_PATH */) < 0) return -1;
@@ -533,7 +539,9 @@ static int step(const struct op *o, int idx) {
   switch (o->kind) {
   case OP_SETNS_CHILD: return setns_path(o);
   case OP_UNSHARE: return unshare((int)arg_ll(o, 0));
-  case OP_PROPAGATION: return mount(NULL, o->argc > 1 ? o->argv[1] : "/", NULL, (unsigned long)arg_ll(o, 0), NULL);
+  case OP_PROPAGATION:
+    if (o->argc == 1) tree_propagation = (unsigned long)arg_ll(o, 0);
+    return mount(NULL, o->argc > 1 ? o->argv[1] : "/", NULL, (unsigned long)arg_ll(o, 0), NULL);
   case OP_ROOTFS: return do_rootfs(o);
   case OP_MOUNT: return do_mount(o);
   case OP_MKNOD: return do_mknod(o);

@@ -1,7 +1,7 @@
 // The CLI's side of an attached container: the monitor already holds our
 // stdio (it copies the container's output to it); we only put the terminal in
 // raw mode for -t, forward signals, and wait for the exit report.
-import { isatty } from "node:tty";
+import { getWinsize, isTerminal as isatty } from "../runtime/sys/libc.ts";
 import type { Executor } from "../runtime/executor.ts";
 import { signal } from "../runtime/remove.ts";
 import { trace } from "../runtime/trace.ts";
@@ -13,11 +13,10 @@ export function stty(args: string[]): string {
   return p.stdout.toString().trim();
 }
 
-/** Only asked for with -t: touching process.stdout builds a stream (~5 ms). */
+/** Only asked for with -t; -t without a terminal gets the classic size. */
 export function terminalSize(tty: boolean): { rows: number; cols: number } | undefined {
   if (!tty) return undefined;
-  if (!isatty(1)) return { rows: 24, cols: 80 }; // -t without a terminal: the classic size
-  return { rows: process.stdout.rows ?? 24, cols: process.stdout.columns ?? 80 };
+  return getWinsize(1) ?? { rows: 24, cols: 80 };
 }
 
 /** Returns the container's exit status (Docker: its code, or 128+N for signal N). */

@@ -1,24 +1,14 @@
-// Diagnostics (warnings, debug detail) through consola, filtered by
-// --log-level. The reporter writes synchronously: the CLI ends with _exit,
-// and a buffered line would be lost. consola is loaded on first use only.
-import type { ConsolaInstance, LogObject } from "consola";
+// Diagnostics (warnings, debug detail), filtered by CTR_LOG_LEVEL/--log-level
+// and written synchronously: the CLI ends with _exit, and a buffered line
+// would be lost. Not consola: loading its chunk cost ~3.5 ms of every `ctr run`
+// for two labelled writes (README, Design).
 import { write } from "./_shared.ts";
 
 const LEVELS: Record<string, number> = { error: 0, warn: 1, info: 3, debug: 4 };
 
-let log: ConsolaInstance | undefined;
-
-function logger(): ConsolaInstance {
-  if (log) return log;
-  const { createConsola } = require("consola") as typeof import("consola");
-  const label = (o: LogObject) => (o.type === "warn" ? "WARNING" : o.type.toUpperCase());
-  log = createConsola({
-    level: LEVELS[process.env.CTR_LOG_LEVEL ?? "info"] ?? 3,
-    reporters: [{ log: (o) => write(2, `${label(o)}: ${o.args.map(String).join(" ")}\n`) }],
-  });
-  return log;
+function emit(level: "warn" | "debug", label: string, msg: string): void {
+  if ((LEVELS[process.env.CTR_LOG_LEVEL ?? "info"] ?? 3) >= LEVELS[level]!) write(2, `${label}: ${msg}\n`);
 }
 
-
-export const warn = (msg: string) => logger().warn(msg);
-export const debug = (msg: string) => logger().debug(msg);
+export const warn = (msg: string) => emit("warn", "WARNING", msg);
+export const debug = (msg: string) => emit("debug", "DEBUG", msg);

@@ -1,4 +1,4 @@
-import { isatty } from "node:tty";
+import { isTerminal as isatty } from "../runtime/sys/libc.ts";
 import { EngineError } from "../runtime/errors.ts";
 import { execInContainer } from "../runtime/exec.ts";
 import { findContainer } from "../runtime/lifecycle.ts";

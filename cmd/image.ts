@@ -1,6 +1,7 @@
 // ctr image ls|inspect|import|load|save|rm|tag|prune, and Docker's
 // top-level spellings (images, rmi, tag, load, save, import) through `alias`.
 import { readFileSync, writeFileSync } from "node:fs";
+import { isTerminal } from "../runtime/sys/libc.ts";
 import { fullName, importRootfs, loadArchive, resolveForSave, saveArchive } from "../image/archive.ts";
 import { collectGarbage, findImage, ImageError, readIndex, tagsOf, updateIndex, withGcLock } from "../image/store.ts";
 import { imageInspect } from "../image/view.ts";
@@ -160,7 +161,7 @@ const SUB: Record<string, (be: ImageBackend, args: string[]) => Promise<number |
     const { v, pos } = parse(args, ["-o", "--output"], []);
     const file = last(v, "-o", "--output");
     if (pos.length === 0) usage(`"save" requires at least 1 argument.`);
-    if (file === undefined && process.stdout.isTTY) throw new ImageError("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
+    if (file === undefined && isTerminal(1)) throw new ImageError("cowardly refusing to save to a terminal. Use the -o flag or redirect", 1);
     const tar = saveArchive(resolveForSave(pos, findImage));
     if (file === undefined) write(1, tar);
     else writeFileSync(file, tar);

@@ -1,7 +1,7 @@
 // ctr login [-u USER] [-p PASS | --password-stdin] [SERVER]: checks the
 // credentials against the registry, then saves them for pull.
 import { readSync } from "node:fs";
-import { isatty } from "node:tty";
+import { isTerminal as isatty } from "../runtime/sys/libc.ts";
 import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 import { stty } from "./_attach.ts";
 

@@ -1,4 +1,5 @@
 // ctr pull NAME[:TAG|@DIGEST]: from any registry v2 server, as docker pull.
+import { isTerminal } from "../runtime/sys/libc.ts";
 import { familiar } from "../image/reference.ts";
 import { type Verb, out, parseSimple, usage } from "./_shared.ts";
 import { progressPrinter } from "./_progress.ts";
@@ -51,7 +52,7 @@ export const pullVerb = (puller: Puller): Verb => async (args) => {
     ref,
     platform,
     insecure: typeof opts["insecure-registry"] === "string" ? [opts["insecure-registry"]] : undefined,
-    progress: opts.quiet ? undefined : progressPrinter(process.stdout.isTTY === true),
+    progress: opts.quiet ? undefined : progressPrinter(isTerminal(1)),
   });
   if (!opts.quiet && r.status) out(r.status);
   out(r.name ?? ref);

@@ -2,7 +2,7 @@
 // each the local verb's own code over a backend that calls the API
 // (api/client.ts), so the output is the same in both modes. A verb not
 // listed here is refused rather than run on this host by surprise.
-import { isatty } from "node:tty";
+import { isTerminal as isatty } from "../runtime/sys/libc.ts";
 import { ApiClient, type ContainerSummary, DaemonError, type Hijacked } from "../api/client.ts";
 import { fullName } from "../image/archive.ts";
 import { canonical, parseReference } from "../image/reference.ts";

@@ -1,5 +1,5 @@
 import { createContainer } from "../runtime/create.ts";
-import { isatty } from "node:tty";
+import { isTerminal as isatty } from "../runtime/sys/libc.ts";
 import { EngineError } from "../runtime/errors.ts";
 import { removeContainer } from "../runtime/remove.ts";
 import { trace } from "../runtime/trace.ts";

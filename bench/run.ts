@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { detectMode } from "../cgroup/mode.ts";
+import { DEFAULT_PARENT, removeDefaultParents } from "../cgroup/cgroup.ts";
+import { detectMode, readHierarchies } from "../cgroup/mode.ts";
 import { buildRootfs } from "../tests/fixtures/rootfs.ts";
 import { api } from "./api.ts";
 import { burstBench } from "./burst.ts";
@@ -25,6 +26,8 @@ import { start } from "./start.ts";
 const hadLibpod = libpodCgroupsExist();
 // podman runs its containers with runc here, whose default root appears by itself
 const tidyRoots = removeNewEmptyDirs(["/run/runc"]);
+// ctr keeps its default cgroup parent between containers: removed at the end if this run made it
+const madeParents = readHierarchies().filter((h) => !existsSync(join(h.mount, DEFAULT_PARENT)));
 
 const BENCHES: Record<string, (ctx: Ctx) => Row[] | Promise<Row[]>> = { start, exec, burst: burstBench, density, network, images, checkpoint, api };
 
@@ -83,6 +86,7 @@ try {
   if (pm) tryRun([...pm, "rm", "-af", "-t", "0"]);
   if (pm && !hadLibpod) removeLibpodCgroups();
   tidyRoots();
+  removeDefaultParents(madeParents);
   // podman's overlay driver mounts its own home, again whenever conmon's
   // `podman container cleanup` runs after a container exits: unmount what is
   // under work until it can be removed

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CgroupError, createCgroup, oomCounter, removeCgroup } from "../../../cgroup/cgroup.ts";
+import { CgroupError, createCgroup, oomCounter, removeCgroup, removeDefaultParents } from "../../../cgroup/cgroup.ts";
 
 // the BPF device program is kernel work: recorded here, proven in tests/integration/devices.test.ts
 const attached: string[] = [];
@@ -148,15 +148,18 @@ describe("v1 and hybrid", () => {
       expect(existsSync(join(h.mount, "theirs", "made"))).toBe(false);
     }
   });
-  test("the default parent goes once empty, not while another container is in it", () => {
+  test("the default parent stays for the next container (as docker/ does); removeDefaultParents takes it once empty", () => {
     const { hs } = hybrid();
     const own = hs.filter((h) => h.controllers[0] !== "cpuset");
     const a = createCgroup("ctr/a", {}, own, sys);
     const b = createCgroup("ctr/b", {}, own, sys);
     expect(a.created).toEqual([]);
     removeCgroup(a, own);
+    removeDefaultParents(own);
     expect(existsSync(join(own[0]!.mount, "ctr", "b"))).toBe(true);
     removeCgroup(b, own);
+    expect(existsSync(join(own[0]!.mount, "ctr"))).toBe(true);
+    removeDefaultParents(own);
     expect(existsSync(join(own[0]!.mount, "ctr"))).toBe(false);
   });
   test("a path cannot climb out of the hierarchy", () => {

@@ -2,15 +2,16 @@
 // reports. The executor is embedded in the ctr binary and run from a sealed
 // memfd: no file a container can reach is ever executed or writable
 // (the runc CVE-2019-5736 class).
-import { closeSync, read, readSync, writeSync } from "node:fs";
+import { closeSync, read, readFileSync, readSync, writeSync } from "node:fs";
 import executorFile from "./native/build/executor" with { type: "file" };
 import { encodePlan, type Step } from "./plan-wire.ts";
 import { sealedMemfd, setBlocking } from "./sys/libc.ts";
 
 let memfd: number | undefined;
 
-async function executorPath(): Promise<string> {
-  if (memfd === undefined) memfd = sealedMemfd("ctr-executor", await Bun.file(executorFile).bytes());
+function executorPath(): string {
+  // read synchronously: an async read starts the runtime's thread pool (~1 ms)
+  if (memfd === undefined) memfd = sealedMemfd("ctr-executor", readFileSync(executorFile));
   // the parent's fd path stays valid while the child closes its own fds
   return `/proc/${process.pid}/fd/${memfd}`;
 }
@@ -106,7 +107,7 @@ export interface SpawnOptions {
 
 export async function spawnExecutor(steps: Step[], opts: SpawnOptions): Promise<Executor> {
   const io = opts.pipeStdio ? "pipe" : opts.inheritStdio ? "inherit" : "ignore";
-  const proc = Bun.spawn([await executorPath()], {
+  const proc = Bun.spawn([executorPath()], {
     stdio: [opts.stdinPipe ? "pipe" : io, io, io, "pipe", "pipe", ...(opts.extraFds ?? [])],
     env: {},
   });

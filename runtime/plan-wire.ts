@@ -26,32 +26,43 @@ export interface Step {
   args: (string | Uint8Array)[];
 }
 
+/** One buffer, grown by doubling: a Uint8Array and a DataView per number cost ~3 ms on a cold start. */
 export function encodePlan(steps: Step[]): Uint8Array {
   const enc = new TextEncoder();
-  const parts: Uint8Array[] = [];
+  let buf = new Uint8Array(1 << 14);
+  let view = new DataView(buf.buffer);
+  let off = 0;
+  const room = (n: number) => {
+    if (off + n <= buf.length) return;
+    const bigger = new Uint8Array(Math.max(buf.length * 2, off + n));
+    bigger.set(buf.subarray(0, off));
+    buf = bigger;
+    view = new DataView(buf.buffer);
+  };
   const u32 = (n: number) => {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, n, true);
-    parts.push(b);
+    room(4);
+    view.setUint32(off, n, true);
+    off += 4;
   };
   for (const s of steps) {
     u32(OP[s.op]);
     u32(s.args.length);
     for (const a of s.args) {
-      const bytes = typeof a === "string" ? enc.encode(a) : a;
-      u32(bytes.length);
-      parts.push(bytes);
+      if (typeof a === "string") {
+        room(4 + a.length * 3); // the most UTF-8 can take
+        const { written } = enc.encodeInto(a, buf.subarray(off + 4));
+        view.setUint32(off, written, true);
+        off += 4 + written;
+      } else {
+        u32(a.length);
+        room(a.length);
+        buf.set(a, off);
+        off += a.length;
+      }
     }
   }
   u32(OP.END);
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return buf.subarray(0, off);
 }
 
 /** The Plan as text, for `ctr debug plan` and snapshot tests. */

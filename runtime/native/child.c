@@ -61,34 +61,30 @@ static int openat2_(int dir, const char *path, int flags, mode_t mode) {
 }
 
 /* mkdir -p of a path inside the rootfs; symlinks resolve inside the root, so
- * nothing outside it can be created or reached */
+ * nothing outside it can be created or reached. From the end: a path that is
+ * there costs one lookup, a missing leaf under an existing parent three. */
 static int mkdir_in_root(const char *path) {
+  int fd = openat2_(root_fd, path, O_PATH | O_DIRECTORY, 0);
+  if (fd >= 0) { close(fd); return 0; }
+  if (errno != ENOENT) return -1;
   char buf[4096];
   size_t len = strlen(path);
   if (len >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
   memcpy(buf, path, len + 1);
-  for (size_t i = 1; i <= len; i++) {
-    if (buf[i] != '/' && buf[i] != 0) continue;
-    char saved = buf[i];
-    buf[i] = 0;
-    int fd = openat2_(root_fd, buf, O_PATH | O_DIRECTORY, 0);
-    if (fd >= 0) {
-      close(fd);
-    } else if (errno == ENOENT) {
-      char *slash = strrchr(buf, '/');
-      *slash = 0;
-      int parent = openat2_(root_fd, *buf ? buf : "/", O_PATH | O_DIRECTORY, 0);
-      *slash = '/';
-      if (parent < 0) return -1;
-      int r = mkdirat(parent, slash + 1, 0755);
-      close(parent);
-      if (r < 0 && errno != EEXIST) return -1;
-    } else {
-      return -1;
-    }
-    buf[i] = saved;
+  while (len > 1 && buf[len - 1] == '/') buf[--len] = 0;
+  char *slash = strrchr(buf, '/');
+  if (!slash || !slash[1]) { errno = EINVAL; return -1; }
+  *slash = 0;
+  const char *parent = *buf ? buf : "/";
+  int dir = openat2_(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+  if (dir < 0) {
+    if (errno != ENOENT || mkdir_in_root(parent) < 0) return -1;
+    dir = openat2_(root_fd, parent, O_PATH | O_DIRECTORY, 0);
+    if (dir < 0) return -1;
   }
-  return 0;
+  int r = mkdirat(dir, slash + 1, 0755);
+  close(dir);
+  return r < 0 && errno != EEXIST ? -1 : 0;
 }
 
 static int parent_in_root(const char *path, const char **base) {

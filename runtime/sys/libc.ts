@@ -9,20 +9,29 @@ const F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
 const MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
 export const LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
-let lib: ReturnType<typeof open> | undefined;
-function open() {
+// Two tables: binding a symbol costs bun:ffi a compile (~0.03 ms each), and
+// every `ctr run` needs only the first (locks, the executor's memfd, exit).
+let core: ReturnType<typeof openCore> | undefined;
+let more: ReturnType<typeof openMore> | undefined;
+function openCore() {
   return dlopen("libc.so.6", {
     syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64 },
     fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i64], returns: FFIType.i32 },
     flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     write: { args: [FFIType.i32, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+    _exit: { args: [FFIType.i32], returns: FFIType.void },
+    __errno_location: { args: [], returns: FFIType.ptr },
+    isatty: { args: [FFIType.i32], returns: FFIType.i32 },
+    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  });
+}
+function openMore() {
+  return dlopen("libc.so.6", {
     umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
     mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
     lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
     lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
     llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-    _exit: { args: [FFIType.i32], returns: FFIType.void },
-    __errno_location: { args: [], returns: FFIType.ptr },
     socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     bind: { args: [FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
     setsockopt: { args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.u32], returns: FFIType.i32 },
@@ -32,12 +41,13 @@ function open() {
     unshare: { args: [FFIType.i32], returns: FFIType.i32 },
     setns: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-    ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-    isatty: { args: [FFIType.i32], returns: FFIType.i32 },
   });
 }
 function libc() {
-  return (lib ??= open()).symbols;
+  return (core ??= openCore()).symbols;
+}
+function libcMore() {
+  return (more ??= openMore()).symbols;
 }
 
 function errno(): number {
@@ -74,7 +84,7 @@ export function flock(fd: number, op: number, path?: string): boolean {
 }
 
 export function umount2(target: string, flags: number): void {
-  check(libc().umount2(ptr(cstr(target)), flags), "umount2", target);
+  check(libcMore().umount2(ptr(cstr(target)), flags), "umount2", target);
 }
 
 /** Clears O_NONBLOCK so reads wait for data instead of spinning. */
@@ -86,26 +96,26 @@ export function setBlocking(fd: number): void {
 
 export function mkfifo(path: string, mode: number): void {
   const S_IFIFO = 0o010000;
-  check(libc().mknod(ptr(cstr(path)), S_IFIFO | mode, 0), "mknod", path);
+  check(libcMore().mknod(ptr(cstr(path)), S_IFIFO | mode, 0), "mknod", path);
 }
 
 /** An overlayfs whiteout: a character device 0:0 (image layers unpacked for overlay). */
 export function mkWhiteout(path: string): void {
   const S_IFCHR = 0o020000;
-  check(libc().mknod(ptr(cstr(path)), S_IFCHR, 0), "mknod", path);
+  check(libcMore().mknod(ptr(cstr(path)), S_IFCHR, 0), "mknod", path);
 }
 
 /** Sets an extended attribute on the path itself (never through a symlink). */
 export function lsetxattr(path: string, name: string, value: string | Uint8Array): void {
   const [p, n, v] = [cstr(path), cstr(name), typeof value === "string" ? Buffer.from(value) : Buffer.from(value)];
-  check(libc().lsetxattr(ptr(p), ptr(n), v.length ? ptr(v) : null, v.length, 0), "lsetxattr", `${name} on ${path}`);
+  check(libcMore().lsetxattr(ptr(p), ptr(n), v.length ? ptr(v) : null, v.length, 0), "lsetxattr", `${name} on ${path}`);
 }
 
 /** An extended attribute of the path itself, or undefined when it has none of that name (ENODATA). */
 export function lgetxattr(path: string, name: string): Uint8Array | undefined {
   const [p, n] = [cstr(path), cstr(name)];
   const buf = new Uint8Array(65536);
-  const r = Number(libc().lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
+  const r = Number(libcMore().lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
   if (r < 0) {
     const e = errno();
     if (e === 61) return undefined; // ENODATA
@@ -118,7 +128,7 @@ export function lgetxattr(path: string, name: string): Uint8Array | undefined {
 export function llistxattr(path: string): string[] {
   const p = cstr(path);
   const buf = new Uint8Array(65536);
-  const r = Number(libc().llistxattr(ptr(p), ptr(buf), buf.length));
+  const r = Number(libcMore().llistxattr(ptr(p), ptr(buf), buf.length));
   if (r < 0) {
     const e = errno();
     if (e === 95) return []; // EOPNOTSUPP
@@ -159,26 +169,26 @@ export function setWinsize(fd: number, rows: number, cols: number, what?: string
 // --- sockets (netlink) and network namespaces: used by net/ ---
 
 export function socket(domain: number, type: number, protocol: number): number {
-  return check(libc().socket(domain, type, protocol), "socket");
+  return check(libcMore().socket(domain, type, protocol), "socket");
 }
 
 export function bind(fd: number, addr: Uint8Array): void {
-  check(libc().bind(fd, ptr(addr), addr.length), "bind");
+  check(libcMore().bind(fd, ptr(addr), addr.length), "bind");
 }
 
 export function setsockoptInt(fd: number, level: number, opt: number, value: number): void {
   const v = new Int32Array([value]);
-  check(libc().setsockopt(fd, level, opt, ptr(v), 4), "setsockopt");
+  check(libcMore().setsockopt(fd, level, opt, ptr(v), 4), "setsockopt");
 }
 
 export function sendto(fd: number, buf: Uint8Array, addr: Uint8Array): number {
-  return check(libc().sendto(fd, ptr(buf), buf.length, 0, ptr(addr), addr.length), "sendto");
+  return check(libcMore().sendto(fd, ptr(buf), buf.length, 0, ptr(addr), addr.length), "sendto");
 }
 
 /** Blocking receive into buf; returns the byte count (retries EINTR). */
 export function recv(fd: number, buf: Uint8Array, flags = 0): number {
   for (;;) {
-    const r = Number(libc().recv(fd, ptr(buf), buf.length, flags));
+    const r = Number(libcMore().recv(fd, ptr(buf), buf.length, flags));
     if (r >= 0) return r;
     const e = errno();
     if (e !== 4) throw new SysError("recv", e);
@@ -186,23 +196,23 @@ export function recv(fd: number, buf: Uint8Array, flags = 0): number {
 }
 
 export function close(fd: number): void {
-  check(libc().close(fd), "close");
+  check(libcMore().close(fd), "close");
 }
 
 /** unshare(2) on the calling (JS) thread only. */
 export function unshare(flags: number): void {
-  check(libc().unshare(flags), "unshare");
+  check(libcMore().unshare(flags), "unshare");
 }
 
 export function setns(fd: number, nstype: number, what?: string): void {
-  check(libc().setns(fd, nstype), "setns", what);
+  check(libcMore().setns(fd, nstype), "setns", what);
 }
 
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
   // keep the buffers referenced until the call returns
   const [src, tgt, fs, dat] = [source, target, fstype, data].map((s) => (s === null ? null : cstr(s)));
   const p = (b: Buffer | null) => (b === null ? null : ptr(b));
-  check(libc().mount(p(src!), ptr(tgt!), p(fs!), flags, p(dat!)), "mount", `${source ?? ""} on ${target}`);
+  check(libcMore().mount(p(src!), ptr(tgt!), p(fs!), flags, p(dat!)), "mount", `${source ?? ""} on ${target}`);
 }
 
 const SYS_bpf = 321;
@@ -238,7 +248,7 @@ export function attachDeviceFilter(cgroupDir: string, insns: Uint8Array): void {
   const dir = Number(libc().syscall(SYS_open, ptr(cstr(cgroupDir)), O_RDONLY_DIRECTORY, 0, 0));
   if (dir < 0) {
     const e = errno();
-    libc().close(prog);
+    libcMore().close(prog);
     throw new SysError("open", e, cgroupDir);
   }
   const attach = new Uint8Array(20);
@@ -249,8 +259,8 @@ export function attachDeviceFilter(cgroupDir: string, insns: Uint8Array): void {
   a.setUint32(12, BPF_F_ALLOW_MULTI, true);
   const r = Number(libc().syscall(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), attach.length));
   const e = errno();
-  libc().close(prog);
-  libc().close(dir);
+  libcMore().close(prog);
+  libcMore().close(dir);
   if (r < 0) throw new SysError("bpf(BPF_PROG_ATTACH)", e, cgroupDir);
 }
 const SYS_open = 2, O_RDONLY_DIRECTORY = 0o200000 | 0o2000000; // O_DIRECTORY | O_CLOEXEC

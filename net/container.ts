@@ -20,6 +20,7 @@ import { type Netlink, withNetlink } from "./netlink/client.ts";
 import { createNetns, openInNetns, removeNetns } from "./netns.ts";
 import { stopPortProxy } from "./ports.ts";
 import { emitEvent } from "../runtime/state/events.ts";
+import { trace } from "../runtime/trace.ts";
 import { serveDns, stopDns } from "./dns/lifecycle.ts";
 import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
@@ -96,12 +97,13 @@ export function randomId(): string {
 /**
  * Drops leases of containers that are gone (a crash between create and rm),
  * with their veths, and forgets released addresses whose veth has gone.
+ * Returns whether the record changed (the caller saves it).
  */
-function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
+function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): boolean {
   let changed = false;
   if (net.released?.length) {
     const before = net.released.length;
-    net.released = net.released.filter((r) => host.link(r.veth));
+    net.released = net.released.filter((r) => host.linkState(r.veth));
     changed = net.released.length !== before;
   }
   const stale: string[] = [];
@@ -113,10 +115,12 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
     stale.push(id);
     changed = true;
   }
-  if (changed) saveNetwork(ctx.root, net);
+  if (!stale.length) return changed;
+  saveNetwork(ctx.root, net); // before the rules: a later run must not find the leases again
   // their rules, and the network's if none is left (the next container adds them again)
   const empty = Object.keys(net.endpoints).length === 0;
-  if (stale.length) removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
+  removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
+  return false;
 }
 
 /**
@@ -147,40 +151,53 @@ function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
 }
 
 /**
- * Creates and wires the container's namespace. On failure what was made is
- * recorded, so teardownContainerNet (called by rm) removes it.
+ * Creates and wires the container's namespace. Every endpoint is recorded
+ * before anything is made, so whatever fails next, teardownContainerNet
+ * (called by rm) finds and removes it.
  */
 export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): ContainerNet {
   const path = netnsPath(ctx.root, r.id);
   return withNetLock(ctx.root, () => {
     const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
     const cfg = runSettings();
+    trace("net: locked, records read");
     return withNetlink((host) => {
-      for (const n of nets) reclaim(ctx, host, n);
-      const first = nets.map((n) => Object.keys(n.endpoints).length === 0);
+      const first = nets.map((net) => {
+        reclaim(ctx, host, net);
+        return Object.keys(net.endpoints).length === 0;
+      });
+      nets.forEach((net, k) => {
+        const aliases = net.builtin ? [] : r.aliases;
+        net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
+        saveNetwork(ctx.root, net);
+      });
+      trace("net: reclaimed, leases recorded");
       const inside = createNetns(path);
+      trace("net: netns created");
       const fd = openSync(path, "r");
       try {
-        inside.setLink(1, { up: true }); // lo
         nets.forEach((net, k) => {
-          const aliases = net.builtin ? [] : r.aliases;
-          const e = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
-          net.endpoints[r.id] = e;
-          saveNetwork(ctx.root, net); // recorded before it exists: rm finds it whatever fails next
-          wireEndpoint(host, inside, fd, net, e, k === 0);
+          // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
+          wireEndpoint(host, inside, fd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
           emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
         });
       } finally {
         closeSync(fd);
         inside.close();
       }
+      trace("net: wired");
       addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+      trace("net: rules added");
       const dir = containerFiles(ctx.root, r.id);
       writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
       writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
       const ep = nets[0]!.endpoints[r.id]!;
-      writeFileSync(join(dir, "hosts.base"), hostsBase(ep.ip, r.hostname, r.extraHosts));
-      refreshHosts(ctx.root, nets);
+      const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
+      writeFileSync(join(dir, "hosts.base"), base);
+      // peers are listed for user-defined networks only: on the default one, hosts is the base
+      if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
+      else writeFileSync(join(dir, "hosts"), base);
+      trace("net: files written");
       return {
         netns: path,
         ip: ep.ip,
@@ -201,8 +218,7 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
 export function teardownContainerNet(ctx: NetContext, id: string): void {
   stopPortProxy(ctx.root, id);
   const path = netnsPath(ctx.root, id);
-  const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
-  if (nets.length === 0 && !existsSync(path)) return;
+  if (!existsSync(path) && !listNetworks(ctx.root).some((n) => n.endpoints[id])) return;
   withNetLock(ctx.root, () => {
     const mine = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
     // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
@@ -213,11 +229,15 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
       saveNetwork(ctx.root, n);
       emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
+    trace("rm: records saved");
     removeNetns(path);
+    trace("rm: netns removed");
     // its masquerade and DNAT rules, and its networks' once they are empty
     removeRules(leaving(id, mine, true));
     for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) stopDns(ctx.root, n.name);
+    trace("rm: rules removed");
     refreshHosts(ctx.root, mine);
+    trace("rm: net done");
   });
 }
 
@@ -242,7 +262,7 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
         net.endpoints[id] = e;
         saveNetwork(ctx.root, net);
         try {
-          wireEndpoint(host, inside, fd, net, e, used.size === 0);
+          wireEndpoint(host, inside, fd, net, e, { defaultRoute: used.size === 0 });
           addRules(endpointRules(runSettings(), id, [{ net, first }]));
         } catch (err) {
           host.deleteLink(e.veth);
@@ -311,6 +331,9 @@ export function hostsBase(ip: string, hostname: string, extraHosts: string[]): s
  * file is bind-mounted, so it must stay the same inode.
  */
 export function refreshHosts(root: string, touched: NetworkRecord[]): void {
+  // the default network lists no peers: joining or leaving it changes no one's file
+  touched = touched.filter((n) => !n.builtin);
+  if (touched.length === 0) return;
   const all = listNetworks(root);
   const members = new Set(touched.flatMap((n) => Object.keys(loadNetwork(root, n.name)?.endpoints ?? {})));
   for (const id of members) {

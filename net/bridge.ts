@@ -19,7 +19,7 @@ export function ensureBridge(host: Netlink, net: NetworkRecord): number {
 
 /** The host end of a container's veth: "veth" + 8 hex of the id, + the interface number past eth0. */
 export function vethName(id: string, ifname: string): string {
-  const n = Number(ifname.replace(/^eth/, ""));
+  const n = Number(ifname.slice(3)); // eth<n>
   return `veth${id.slice(0, 8)}${n ? n : ""}`;
 }
 

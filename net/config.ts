@@ -50,9 +50,18 @@ export function runSettings(path = configPath()): Pick<NetConfig, "nat" | "ipFor
   } catch {
     return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
   }
-  if (!/\b(nat|ip_forward)\b/.test(text)) return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  if (!mentions(text, "nat") && !mentions(text, "ip_forward")) return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
   const c = loadNetConfig(path);
   return { nat: c.nat, ipForward: c.ipForward };
+}
+
+/** Does `word` occur in text as a word of its own (what /\bword\b/ matches, without compiling a pattern)? */
+export function mentions(text: string, word: string): boolean {
+  const wordChar = (c: string | undefined) => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "_");
+  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
+    if (!wordChar(text[i - 1]) && !wordChar(text[i + word.length])) return true;
+  }
+  return false;
 }
 
 export function loadNetConfig(path = configPath()): NetConfig {

@@ -8,8 +8,9 @@
 // Layout under the state root: netns/<id> (the pinned namespace),
 // networks/<name>.json (net/store.ts), networks/<name>.dns.pid (its DNS
 // server), and in the container's directory containers/<id>/: hosts,
-// hosts.base, hostname, resolv.conf, ports.json (net/published.ts).
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+// hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
+// (the ruleset generation at which its rules made ctr's table, if they did).
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
@@ -22,7 +23,7 @@ import { stopPortProxy } from "./ports.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
 import { serveDns, stopDns } from "./dns/lifecycle.ts";
-import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
+import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -186,9 +187,12 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
         inside.close();
       }
       trace("net: wired");
-      addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+      const fw = endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! })));
+      trace("net: rules made");
+      const gen = addRules(fw);
       trace("net: rules added");
       const dir = containerFiles(ctx.root, r.id);
+      if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
       writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
       writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
       const ep = nets[0]!.endpoints[r.id]!;
@@ -232,13 +236,28 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
     trace("rm: records saved");
     removeNetns(path);
     trace("rm: netns removed");
-    // its masquerade and DNAT rules, and its networks' once they are empty
-    removeRules(leaving(id, mine, true));
+    // its masquerade and DNAT rules, and its networks' once they are empty: when its own batch made
+    // the table, its networks are empty now and nothing changed since, all of it is the table
+    const gen = madeTable(ctx.root, id);
+    if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
+    else removeRules(leaving(id, mine, true));
     for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) stopDns(ctx.root, n.name);
     trace("rm: rules removed");
     refreshHosts(ctx.root, mine);
     trace("rm: net done");
   });
+}
+
+/** The generation at which the container's rules made ctr's table (nft-gen), if they did; read once. */
+function madeTable(root: string, id: string): number | undefined {
+  const file = join(containerFiles(root, id), "nft-gen");
+  try {
+    const gen = Number(readFileSync(file, "utf8"));
+    rmSync(file);
+    return Number.isInteger(gen) ? gen : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `network connect`: a new interface in a running container's namespace. */
@@ -372,12 +391,18 @@ export async function useEmbeddedDns(root: string, id: string, net: NetworkRecor
 
 /** --dns/--dns-search, else the host's resolv.conf without loopback servers (unreachable from a namespace). */
 export function resolvConf(dns: string[], search: string[], hostConf = readHost(hostResolvConfPath())): string {
-  const lines = hostConf.split("\n");
-  const fromHost = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
-  let servers = dns.length ? dns : fromHost.filter((s) => !/^127\./.test(s) && s !== "::1");
+  // read word by word rather than with regular expressions (compiled on first use: time a cold run pays)
+  const fromHost: string[] = [], fromSearch: string[] = [], options: string[] = [];
+  for (const line of hostConf.split("\n")) {
+    const w = line.replaceAll("\t", " ").replaceAll("\r", " ").split(" ").filter((x) => x !== "");
+    if (w.length < 2) continue; // "options" alone is no options line
+    if (w[0] === "nameserver") fromHost.push(w[1]!);
+    else if (w[0] === "search") fromSearch.push(...w.slice(1));
+    else if (w[0] === "options") options.push(line.trim());
+  }
+  let servers = dns.length ? dns : fromHost.filter((s) => !s.startsWith("127.") && s !== "::1");
   if (servers.length === 0) servers = ["8.8.8.8", "8.8.4.4"]; // Docker's fallback
-  const domains = search.length ? search : lines.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  const options = lines.filter((l) => /^\s*options\s/.test(l)).map((l) => l.trim());
+  const domains = search.length ? search : fromSearch;
   return [...servers.map((s) => `nameserver ${s}`), ...(domains.length ? [`search ${domains.join(" ")}`] : []), ...options, ""].join("\n");
 }
 

@@ -5,7 +5,7 @@
 // namespace it was opened in, which is how a namespace is configured from
 // outside it (net/netns.ts).
 import { close, recv, sendto } from "../../runtime/sys/libc.ts";
-import { KERNEL, NETLINK_ROUTE, openNetlink } from "./socket.ts";
+import { KERNEL, NETLINK_ROUTE, openNetlink, recvBuffer } from "./socket.ts";
 import { SysError } from "../../runtime/sys/errno.ts";
 import {
   AF, type Address, type Attr, attr, decodeAddress, decodeError, decodeLink, decodeMessages, encodeAttrs, encodeMessage,
@@ -56,7 +56,7 @@ export interface Request {
 
 export class Netlink {
   private seq = Math.floor(Math.random() * 1e6);
-  private buf = new Uint8Array(65536);
+  private buf = recvBuffer();
   private constructor(readonly fd: number) {}
 
   static open(): Netlink {

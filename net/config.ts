@@ -22,46 +22,19 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { NetError } from "./errors.ts";
 import { parseSubnet } from "./ipam.ts";
+import { configPath, DEFAULTS, type NetConfig, quickSettings } from "./settings.ts";
 
-export interface NetConfig {
-  bridge: string;
-  subnet: string;
-  mtu: number;
-  pool: string;
-  nat: boolean;
-  ipForward: boolean;
-  /** where it came from, for messages */
-  file?: string;
-}
-
-export const DEFAULTS: NetConfig = { bridge: "ctr0", subnet: "10.213.0.0/16", mtu: 1500, pool: "10.214.0.0/16", nat: true, ipForward: false };
-
-const configPath = () => process.env.CTR_CONFIG || "/etc/ctr/ctr.toml";
+export { DEFAULTS, hostResolvConfPath, mentions, type NetConfig } from "./settings.ts";
 
 /**
  * The two keys read at every run (nat, ip_forward). A file that does not
- * mention them is not parsed: parsing TOML in cold JavaScript costs a run
- * about 3 ms, and most files only name the bridge and subnets.
+ * mention them is not parsed (net/settings.ts quickSettings).
  */
 export function runSettings(path = configPath()): Pick<NetConfig, "nat" | "ipForward"> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
-  }
-  if (!mentions(text, "nat") && !mentions(text, "ip_forward")) return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  const quick = quickSettings(path);
+  if (quick) return quick;
   const c = loadNetConfig(path);
   return { nat: c.nat, ipForward: c.ipForward };
-}
-
-/** Does `word` occur in text as a word of its own (what /\bword\b/ matches, without compiling a pattern)? */
-export function mentions(text: string, word: string): boolean {
-  const wordChar = (c: string | undefined) => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c === "_");
-  for (let i = text.indexOf(word); i >= 0; i = text.indexOf(word, i + 1)) {
-    if (!wordChar(text[i - 1]) && !wordChar(text[i + word.length])) return true;
-  }
-  return false;
 }
 
 export function loadNetConfig(path = configPath()): NetConfig {
@@ -93,10 +66,3 @@ export function loadNetConfig(path = configPath()): NetConfig {
   parseSubnet(c.pool);
   return c;
 }
-
-/**
- * The host's resolver configuration: what containers' resolv.conf starts
- * from and where a network's DNS server forwards. $CTR_RESOLV_CONF names
- * another file (tests point it at a resolver of their own).
- */
-export const hostResolvConfPath = () => process.env.CTR_RESOLV_CONF || "/etc/resolv.conf";

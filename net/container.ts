@@ -14,17 +14,16 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, w
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
-import { hostResolvConfPath, type NetConfig, loadNetConfig, runSettings } from "./config.ts";
+import { configPath, hostResolvConfPath, type NetConfig, quickSettings } from "./settings.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
-import { createNetns, openInNetns, removeNetns } from "./netns.ts";
-import { stopPortProxy } from "./ports.ts";
+import { createNetns, removeNetns } from "./netns.ts";
+import { readProxyRecord } from "./published.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
-import { serveDns, stopDns } from "./dns/lifecycle.ts";
 import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
-import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
+import { type Endpoint, listNetworks, loadNetwork, networkFile, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
   root: string;
@@ -69,11 +68,19 @@ export interface ContainerNet {
   files: { source: string; target: string }[];
 }
 
+/**
+ * The host config parsed (net/config.ts loadNetConfig). Passed in rather
+ * than imported: it loads the TOML parser, which the run path loads only
+ * when it must (see setupContainerNet).
+ */
+export type LoadConfig = () => NetConfig;
+
 /** The default network's record, made (not yet its bridge) on first use. */
-function defaultNetwork(root: string): NetworkRecord {
+function defaultNetwork(root: string, loadConfig?: LoadConfig): NetworkRecord {
   const have = loadNetwork(root, "bridge");
   if (have) return have;
-  const cfg: NetConfig = loadNetConfig(); // read only here: later runs use the record
+  if (!loadConfig) throw new NetError(`${configPath()} was not read: the default network has no record yet`);
+  const cfg: NetConfig = loadConfig(); // read only here: later runs use the record
   const n: NetworkRecord = {
     name: "bridge", id: randomId(), driver: "bridge", bridge: cfg.bridge, subnet: cfg.subnet,
     gateway: firstHost(parseSubnet(cfg.subnet)), internal: false, mtu: cfg.mtu, created: new Date().toISOString(),
@@ -83,9 +90,12 @@ function defaultNetwork(root: string): NetworkRecord {
   return n;
 }
 
-/** A network by name ("bridge" is the default one); the error Docker gives when there is none. */
-export function findNetwork(root: string, name: string): NetworkRecord {
-  if (name === "bridge") return defaultNetwork(root);
+/**
+ * A network by name ("bridge" is the default one, made from the host config
+ * on first use); the error Docker gives when there is none.
+ */
+export function findNetwork(root: string, name: string, loadConfig?: LoadConfig): NetworkRecord {
+  if (name === "bridge") return defaultNetwork(root, loadConfig);
   const n = loadNetwork(root, name);
   if (!n) throw new NetError(`network ${name} not found`);
   return n;
@@ -100,7 +110,7 @@ export function randomId(): string {
  * with their veths, and forgets released addresses whose veth has gone.
  * Returns whether the record changed (the caller saves it).
  */
-function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): boolean {
+export function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): boolean {
   let changed = false;
   if (net.released?.length) {
     const before = net.released.length;
@@ -130,7 +140,7 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): boolean {
  * isolation rules when this is the network's first container. Unless the
  * host config says nat = false; ip_forward = true turns forwarding on.
  */
-function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
+export function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
   if (!cfg.nat) return [];
   if (cfg.ipForward && joined.some((j) => !j.net.internal)) enableForwarding();
   return joined.flatMap(({ net, first }) => [
@@ -145,7 +155,7 @@ function enableForwarding(): void {
 }
 
 /** The rules to drop with an endpoint: its own, and its network's when no container is left on it. */
-function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
+export function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
   const empty = nets.filter((n) => Object.keys(n.endpoints).length === 0);
   return (r: Rule) =>
     (whole ? ownedBy.container(id)(r) : nets.some((n) => ownedBy.endpoint(id, n.id)(r))) || empty.some((n) => ownedBy.network(n.id)(r));
@@ -156,11 +166,17 @@ function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
  * before anything is made, so whatever fails next, teardownContainerNet
  * (called by rm) finds and removes it.
  */
-export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): ContainerNet {
+export async function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<ContainerNet> {
   const path = netnsPath(ctx.root, r.id);
+  const wanted = [...new Set([r.mode, ...r.networks])];
+  // the config file is parsed (and the TOML parser loaded) only when the run needs more of it than
+  // the default network's record holds: on a state root's first run, or when it sets nat or ip_forward
+  const quick = quickSettings();
+  const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
+  const config = needConfig ? await import("./config.ts") : undefined;
   return withNetLock(ctx.root, () => {
-    const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
-    const cfg = runSettings();
+    const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
+    const cfg = quick ?? config!.runSettings();
     trace("net: locked, records read");
     return withNetlink((host) => {
       const first = nets.map((net) => {
@@ -219,10 +235,14 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
 }
 
 /** Every veth and lease of the container, and its namespace. Idempotent. */
-export function teardownContainerNet(ctx: NetContext, id: string): void {
-  stopPortProxy(ctx.root, id);
+export async function teardownContainerNet(ctx: NetContext, id: string): Promise<void> {
+  // the proxy's code (sockets) and the DNS server's are loaded only for containers that use them
+  if (readProxyRecord(ctx.root, id)) (await import("./ports.ts")).stopPortProxy(ctx.root, id);
   const path = netnsPath(ctx.root, id);
-  if (!existsSync(path) && !listNetworks(ctx.root).some((n) => n.endpoints[id])) return;
+  const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
+  if (nets.length === 0 && !existsSync(path)) return;
+  // (a server that is not stopped here leaves by itself once its network has no endpoint)
+  const dns = nets.some((n) => !n.builtin) ? await import("./dns/lifecycle.ts") : undefined;
   withNetLock(ctx.root, () => {
     const mine = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
     // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
@@ -241,7 +261,7 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
     const gen = madeTable(ctx.root, id);
     if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
     else removeRules(leaving(id, mine, true));
-    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) stopDns(ctx.root, n.name);
+    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) dns?.stopDns(ctx.root, n.name);
     trace("rm: rules removed");
     refreshHosts(ctx.root, mine);
     trace("rm: net done");
@@ -258,63 +278,6 @@ function madeTable(root: string, id: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `network connect`: a new interface in a running container's namespace. */
-export function connectContainer(ctx: NetContext, id: string, name: string, network: string, aliases: string[], ip?: string): Endpoint {
-  const path = netnsPath(ctx.root, id);
-  if (!existsSync(path)) throw new NetError(`container ${name} has no network namespace of ctr's making (--net host, none or container:): it cannot be connected`);
-  return withNetLock(ctx.root, () => {
-    const net = findNetwork(ctx.root, network);
-    if (net.endpoints[id]) throw new NetError(`endpoint with name ${name} already exists in network ${network}`);
-    const all = listNetworks(ctx.root);
-    const used = new Set(all.flatMap((n) => (n.endpoints[id] ? [n.endpoints[id]!.ifname] : [])));
-    let k = 0;
-    while (used.has(`eth${k}`)) k++;
-    const e = planEndpoint(net, { container: id, name, aliases: net.builtin ? [] : aliases, ifname: `eth${k}` }, ip);
-    const inside = openInNetns(path);
-    const fd = openSync(path, "r");
-    try {
-      withNetlink((host) => {
-        reclaim(ctx, host, net);
-        const first = Object.keys(net.endpoints).length === 0;
-        net.endpoints[id] = e;
-        saveNetwork(ctx.root, net);
-        try {
-          wireEndpoint(host, inside, fd, net, e, { defaultRoute: used.size === 0 });
-          addRules(endpointRules(runSettings(), id, [{ net, first }]));
-        } catch (err) {
-          host.deleteLink(e.veth);
-          delete net.endpoints[id];
-          saveNetwork(ctx.root, net);
-          removeRules(leaving(id, [net], false));
-          throw err;
-        }
-      });
-    } finally {
-      closeSync(fd);
-      inside.close();
-    }
-    refreshHosts(ctx.root, [net]);
-    emitEvent("network", "connect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
-    return e;
-  });
-}
-
-/** `network disconnect`: the interface goes (deleting the host end takes its peer), then the lease. */
-export function disconnectContainer(ctx: NetContext, id: string, network: string): void {
-  withNetLock(ctx.root, () => {
-    const net = findNetwork(ctx.root, network);
-    const e = net.endpoints[id];
-    if (!e) throw new NetError(`container ${id.slice(0, 12)} is not connected to network ${network}`);
-    withNetlink((host) => host.deleteLink(e.veth));
-    delete net.endpoints[id];
-    saveNetwork(ctx.root, net);
-    removeRules(leaving(id, [net], false));
-    if (!net.builtin && Object.keys(net.endpoints).length === 0) stopDns(ctx.root, net.name);
-    refreshHosts(ctx.root, [net]);
-    emitEvent("network", "disconnect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
-  });
 }
 
 /** The container's endpoints, network by network (for inspect). */
@@ -381,6 +344,7 @@ export function refreshHosts(root: string, touched: NetworkRecord[]): void {
  * run says so.
  */
 export async function useEmbeddedDns(root: string, id: string, net: NetworkRecord, dnsSearch: string[]): Promise<void> {
+  const { serveDns } = await import("./dns/lifecycle.ts");
   const why = await serveDns(root, net).catch((e: Error) => e.message);
   if (why) {
     writeSync(2, `WARNING: network ${net.name} has no DNS server (${why}): names resolve through /etc/hosts only\n`);

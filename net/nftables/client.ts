@@ -8,7 +8,10 @@ import { decodeAttrs, decodeError, decodeMessages, type Message, NLMSG, readStr 
 import { type Command, encodeBatch, encodeGetGen, encodeGetTable, encodeRuleDump, NFNL_SUBSYS_NFTABLES, NFT_MSG, NFTA_GEN_ID, NFTA_RULE, parseComment } from "./codec.ts";
 
 const MSG_DONTWAIT = 0x40, EAGAIN = 11, ENOENT = 2;
-const NAMES: Record<number, string> = Object.fromEntries(Object.entries(NFT_MSG).map(([k, v]) => [(NFNL_SUBSYS_NFTABLES << 8) | v, `NFT_MSG_${k}`]));
+function msgName(type: number): string {
+  const k = Object.keys(NFT_MSG).find((k) => ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG[k as keyof typeof NFT_MSG]) === type);
+  return k ? `NFT_MSG_${k}` : "nf_tables";
+}
 
 /** A refused nf_tables request: which message, the errno, the kernel's words when it gave some. */
 export class NftError extends SysError {
@@ -40,7 +43,8 @@ export class Nftables {
   /**
    * Sends one batch and checks every command's answer. The kernel handles a
    * batch within sendto, so every answer is queued when it returns: they are
-   * read without blocking (as nft does). Throws NftError for the first refusal.
+   * read without blocking (as nft does), until each command has its answer
+   * (or the batch as a whole was refused). Throws NftError for the first refusal.
    * Returns what commands sent with NLM_F_ECHO were answered with.
    */
   batch(commands: Command[], what: string, genid?: number): Message[] {
@@ -51,7 +55,8 @@ export class Nftables {
     sendto(this.fd, encodeBatch(commands, seq, genid), KERNEL);
     const acked = new Set<number>();
     let refused: NftError | undefined;
-    for (;;) {
+    let answered = 0, whole = false;
+    while (answered < commands.length && !whole) {
       let n: number;
       try {
         n = recv(this.fd, this.buf, MSG_DONTWAIT);
@@ -68,7 +73,9 @@ export class Nftables {
         if (m.seq < seq || m.seq > seq + commands.length + 1) continue;
         const { errno, message } = decodeError(m);
         const k = m.seq - seq - 1;
-        const op = commands[k] ? NAMES[commands[k]!.type] ?? "nf_tables" : "nf_tables batch";
+        if (commands[k]) answered++;
+        else whole = true; // BEGIN or END: the batch itself (a stale generation, no memory)
+        const op = commands[k] ? msgName(commands[k]!.type) : "nf_tables batch";
         if (errno !== 0) refused ??= new NftError(op, errno, what, message);
         else acked.add(m.seq);
       }

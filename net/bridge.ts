@@ -30,7 +30,7 @@ export function planEndpoint(net: NetworkRecord, e: Omit<Endpoint, "ip" | "mac" 
   return { ...e, ip, mac: mac ?? macFor(ip), veth: vethName(e.container, e.ifname) };
 }
 
-const EBUSY = 16;
+const EBUSY = 16, EEXIST = 17;
 
 export interface WireOptions {
   /** the container's first non-internal network gets the default route */
@@ -59,8 +59,9 @@ export function wireEndpoint(host: Netlink, inside: Netlink, netnsFd: number, ne
   try {
     host.run([pair(index), hostEnd]);
   } catch (err) {
-    if (!(index && err instanceof NetlinkError && err.errno === EBUSY)) throw err;
+    if (!(index && err instanceof NetlinkError && (err.errno === EEXIST || err.errno === EBUSY))) throw err;
     // the index is taken in the namespace (say, by a fallback tunnel device): the kernel picks one
+    // (a name that is taken fails again, and says so)
     index = undefined;
     host.run([pair(), hostEnd]);
   }

@@ -2,7 +2,7 @@
 // subcommands each a few lines over a backend: net/ on this host, or a
 // daemon's API (ctr -H, cmd/remote.ts), printed the same way.
 import { netContext } from "../net/container.ts";
-import { connectContainer, disconnectContainer } from "../net/container.ts";
+import { connectContainer, disconnectContainer } from "../net/connect.ts";
 import { type CreateNetwork, createNetwork, removeNetwork } from "../net/networks.ts";
 import { findNetworkView, type NetworkView, networkViews } from "../net/view.ts";
 import { findContainer } from "../runtime/lifecycle.ts";

@@ -22,35 +22,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { NetError } from "./errors.ts";
 import { parseSubnet } from "./ipam.ts";
+import { configPath, DEFAULTS, type NetConfig, quickSettings } from "./settings.ts";
 
-export interface NetConfig {
-  bridge: string;
-  subnet: string;
-  mtu: number;
-  pool: string;
-  nat: boolean;
-  ipForward: boolean;
-  /** where it came from, for messages */
-  file?: string;
-}
-
-export const DEFAULTS: NetConfig = { bridge: "ctr0", subnet: "10.213.0.0/16", mtu: 1500, pool: "10.214.0.0/16", nat: true, ipForward: false };
-
-const configPath = () => process.env.CTR_CONFIG || "/etc/ctr/ctr.toml";
+export { DEFAULTS, hostResolvConfPath, mentions, type NetConfig } from "./settings.ts";
 
 /**
  * The two keys read at every run (nat, ip_forward). A file that does not
- * mention them is not parsed: parsing TOML in cold JavaScript costs a run
- * about 3 ms, and most files only name the bridge and subnets.
+ * mention them is not parsed (net/settings.ts quickSettings).
  */
 export function runSettings(path = configPath()): Pick<NetConfig, "nat" | "ipForward"> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
-  }
-  if (!/\b(nat|ip_forward)\b/.test(text)) return { nat: DEFAULTS.nat, ipForward: DEFAULTS.ipForward };
+  const quick = quickSettings(path);
+  if (quick) return quick;
   const c = loadNetConfig(path);
   return { nat: c.nat, ipForward: c.ipForward };
 }
@@ -84,10 +66,3 @@ export function loadNetConfig(path = configPath()): NetConfig {
   parseSubnet(c.pool);
   return c;
 }
-
-/**
- * The host's resolver configuration: what containers' resolv.conf starts
- * from and where a network's DNS server forwards. $CTR_RESOLV_CONF names
- * another file (tests point it at a resolver of their own).
- */
-export const hostResolvConfPath = () => process.env.CTR_RESOLV_CONF || "/etc/resolv.conf";

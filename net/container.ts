@@ -8,21 +8,22 @@
 // Layout under the state root: netns/<id> (the pinned namespace),
 // networks/<name>.json (net/store.ts), networks/<name>.dns.pid (its DNS
 // server), and in the container's directory containers/<id>/: hosts,
-// hosts.base, hostname, resolv.conf, ports.json (net/published.ts).
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+// hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
+// (the ruleset generation at which its rules made ctr's table, if they did).
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
-import { hostResolvConfPath, type NetConfig, loadNetConfig, runSettings } from "./config.ts";
+import { configPath, hostResolvConfPath, type NetConfig, quickSettings } from "./settings.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { type Netlink, withNetlink } from "./netlink/client.ts";
-import { createNetns, openInNetns, removeNetns } from "./netns.ts";
-import { stopPortProxy } from "./ports.ts";
+import { createNetns, removeNetns } from "./netns.ts";
+import { readProxyRecord } from "./published.ts";
 import { emitEvent } from "../runtime/state/events.ts";
-import { serveDns, stopDns } from "./dns/lifecycle.ts";
-import { addRules, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
-import { type Endpoint, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
+import { trace } from "../runtime/trace.ts";
+import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
+import { type Endpoint, listNetworks, loadNetwork, networkFile, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
   root: string;
@@ -67,11 +68,19 @@ export interface ContainerNet {
   files: { source: string; target: string }[];
 }
 
+/**
+ * The host config parsed (net/config.ts loadNetConfig). Passed in rather
+ * than imported: it loads the TOML parser, which the run path loads only
+ * when it must (see setupContainerNet).
+ */
+export type LoadConfig = () => NetConfig;
+
 /** The default network's record, made (not yet its bridge) on first use. */
-function defaultNetwork(root: string): NetworkRecord {
+function defaultNetwork(root: string, loadConfig?: LoadConfig): NetworkRecord {
   const have = loadNetwork(root, "bridge");
   if (have) return have;
-  const cfg: NetConfig = loadNetConfig(); // read only here: later runs use the record
+  if (!loadConfig) throw new NetError(`${configPath()} was not read: the default network has no record yet`);
+  const cfg: NetConfig = loadConfig(); // read only here: later runs use the record
   const n: NetworkRecord = {
     name: "bridge", id: randomId(), driver: "bridge", bridge: cfg.bridge, subnet: cfg.subnet,
     gateway: firstHost(parseSubnet(cfg.subnet)), internal: false, mtu: cfg.mtu, created: new Date().toISOString(),
@@ -81,9 +90,12 @@ function defaultNetwork(root: string): NetworkRecord {
   return n;
 }
 
-/** A network by name ("bridge" is the default one); the error Docker gives when there is none. */
-export function findNetwork(root: string, name: string): NetworkRecord {
-  if (name === "bridge") return defaultNetwork(root);
+/**
+ * A network by name ("bridge" is the default one, made from the host config
+ * on first use); the error Docker gives when there is none.
+ */
+export function findNetwork(root: string, name: string, loadConfig?: LoadConfig): NetworkRecord {
+  if (name === "bridge") return defaultNetwork(root, loadConfig);
   const n = loadNetwork(root, name);
   if (!n) throw new NetError(`network ${name} not found`);
   return n;
@@ -96,12 +108,13 @@ export function randomId(): string {
 /**
  * Drops leases of containers that are gone (a crash between create and rm),
  * with their veths, and forgets released addresses whose veth has gone.
+ * Returns whether the record changed (the caller saves it).
  */
-function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
+export function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): boolean {
   let changed = false;
   if (net.released?.length) {
     const before = net.released.length;
-    net.released = net.released.filter((r) => host.link(r.veth));
+    net.released = net.released.filter((r) => host.linkState(r.veth));
     changed = net.released.length !== before;
   }
   const stale: string[] = [];
@@ -113,10 +126,12 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
     stale.push(id);
     changed = true;
   }
-  if (changed) saveNetwork(ctx.root, net);
+  if (!stale.length) return changed;
+  saveNetwork(ctx.root, net); // before the rules: a later run must not find the leases again
   // their rules, and the network's if none is left (the next container adds them again)
   const empty = Object.keys(net.endpoints).length === 0;
-  if (stale.length) removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
+  removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
+  return false;
 }
 
 /**
@@ -125,7 +140,7 @@ function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): void {
  * isolation rules when this is the network's first container. Unless the
  * host config says nat = false; ip_forward = true turns forwarding on.
  */
-function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
+export function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, joined: { net: NetworkRecord; first: boolean }[]): FwRule[] {
   if (!cfg.nat) return [];
   if (cfg.ipForward && joined.some((j) => !j.net.internal)) enableForwarding();
   return joined.flatMap(({ net, first }) => [
@@ -140,47 +155,69 @@ function enableForwarding(): void {
 }
 
 /** The rules to drop with an endpoint: its own, and its network's when no container is left on it. */
-function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
+export function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
   const empty = nets.filter((n) => Object.keys(n.endpoints).length === 0);
   return (r: Rule) =>
     (whole ? ownedBy.container(id)(r) : nets.some((n) => ownedBy.endpoint(id, n.id)(r))) || empty.some((n) => ownedBy.network(n.id)(r));
 }
 
 /**
- * Creates and wires the container's namespace. On failure what was made is
- * recorded, so teardownContainerNet (called by rm) removes it.
+ * Creates and wires the container's namespace. Every endpoint is recorded
+ * before anything is made, so whatever fails next, teardownContainerNet
+ * (called by rm) finds and removes it.
  */
-export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): ContainerNet {
+export async function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<ContainerNet> {
   const path = netnsPath(ctx.root, r.id);
+  const wanted = [...new Set([r.mode, ...r.networks])];
+  // the config file is parsed (and the TOML parser loaded) only when the run needs more of it than
+  // the default network's record holds: on a state root's first run, or when it sets nat or ip_forward
+  const quick = quickSettings();
+  const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
+  const config = needConfig ? await import("./config.ts") : undefined;
   return withNetLock(ctx.root, () => {
-    const nets = [...new Set([r.mode, ...r.networks])].map((n) => findNetwork(ctx.root, n));
-    const cfg = runSettings();
+    const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
+    const cfg = quick ?? config!.runSettings();
+    trace("net: locked, records read");
     return withNetlink((host) => {
-      for (const n of nets) reclaim(ctx, host, n);
-      const first = nets.map((n) => Object.keys(n.endpoints).length === 0);
+      const first = nets.map((net) => {
+        reclaim(ctx, host, net);
+        return Object.keys(net.endpoints).length === 0;
+      });
+      nets.forEach((net, k) => {
+        const aliases = net.builtin ? [] : r.aliases;
+        net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
+        saveNetwork(ctx.root, net);
+      });
+      trace("net: reclaimed, leases recorded");
       const inside = createNetns(path);
+      trace("net: netns created");
       const fd = openSync(path, "r");
       try {
-        inside.setLink(1, { up: true }); // lo
         nets.forEach((net, k) => {
-          const aliases = net.builtin ? [] : r.aliases;
-          const e = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
-          net.endpoints[r.id] = e;
-          saveNetwork(ctx.root, net); // recorded before it exists: rm finds it whatever fails next
-          wireEndpoint(host, inside, fd, net, e, k === 0);
+          // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
+          wireEndpoint(host, inside, fd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
           emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
         });
       } finally {
         closeSync(fd);
         inside.close();
       }
-      addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+      trace("net: wired");
+      const fw = endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! })));
+      trace("net: rules made");
+      const gen = addRules(fw);
+      trace("net: rules added");
       const dir = containerFiles(ctx.root, r.id);
+      if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
       writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
       writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
       const ep = nets[0]!.endpoints[r.id]!;
-      writeFileSync(join(dir, "hosts.base"), hostsBase(ep.ip, r.hostname, r.extraHosts));
-      refreshHosts(ctx.root, nets);
+      const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
+      writeFileSync(join(dir, "hosts.base"), base);
+      // peers are listed for user-defined networks only: on the default one, hosts is the base
+      if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
+      else writeFileSync(join(dir, "hosts"), base);
+      trace("net: files written");
       return {
         netns: path,
         ip: ep.ip,
@@ -198,11 +235,14 @@ export function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Cont
 }
 
 /** Every veth and lease of the container, and its namespace. Idempotent. */
-export function teardownContainerNet(ctx: NetContext, id: string): void {
-  stopPortProxy(ctx.root, id);
+export async function teardownContainerNet(ctx: NetContext, id: string): Promise<void> {
+  // the proxy's code (sockets) and the DNS server's are loaded only for containers that use them
+  if (readProxyRecord(ctx.root, id)) (await import("./ports.ts")).stopPortProxy(ctx.root, id);
   const path = netnsPath(ctx.root, id);
   const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
   if (nets.length === 0 && !existsSync(path)) return;
+  // (a server that is not stopped here leaves by itself once its network has no endpoint)
+  const dns = nets.some((n) => !n.builtin) ? await import("./dns/lifecycle.ts") : undefined;
   withNetLock(ctx.root, () => {
     const mine = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
     // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
@@ -213,69 +253,31 @@ export function teardownContainerNet(ctx: NetContext, id: string): void {
       saveNetwork(ctx.root, n);
       emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
+    trace("rm: records saved");
     removeNetns(path);
-    // its masquerade and DNAT rules, and its networks' once they are empty
-    removeRules(leaving(id, mine, true));
-    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) stopDns(ctx.root, n.name);
+    trace("rm: netns removed");
+    // its masquerade and DNAT rules, and its networks' once they are empty: when its own batch made
+    // the table, its networks are empty now and nothing changed since, all of it is the table
+    const gen = madeTable(ctx.root, id);
+    if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
+    else removeRules(leaving(id, mine, true));
+    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) dns?.stopDns(ctx.root, n.name);
+    trace("rm: rules removed");
     refreshHosts(ctx.root, mine);
+    trace("rm: net done");
   });
 }
 
-/** `network connect`: a new interface in a running container's namespace. */
-export function connectContainer(ctx: NetContext, id: string, name: string, network: string, aliases: string[], ip?: string): Endpoint {
-  const path = netnsPath(ctx.root, id);
-  if (!existsSync(path)) throw new NetError(`container ${name} has no network namespace of ctr's making (--net host, none or container:): it cannot be connected`);
-  return withNetLock(ctx.root, () => {
-    const net = findNetwork(ctx.root, network);
-    if (net.endpoints[id]) throw new NetError(`endpoint with name ${name} already exists in network ${network}`);
-    const all = listNetworks(ctx.root);
-    const used = new Set(all.flatMap((n) => (n.endpoints[id] ? [n.endpoints[id]!.ifname] : [])));
-    let k = 0;
-    while (used.has(`eth${k}`)) k++;
-    const e = planEndpoint(net, { container: id, name, aliases: net.builtin ? [] : aliases, ifname: `eth${k}` }, ip);
-    const inside = openInNetns(path);
-    const fd = openSync(path, "r");
-    try {
-      withNetlink((host) => {
-        reclaim(ctx, host, net);
-        const first = Object.keys(net.endpoints).length === 0;
-        net.endpoints[id] = e;
-        saveNetwork(ctx.root, net);
-        try {
-          wireEndpoint(host, inside, fd, net, e, used.size === 0);
-          addRules(endpointRules(runSettings(), id, [{ net, first }]));
-        } catch (err) {
-          host.deleteLink(e.veth);
-          delete net.endpoints[id];
-          saveNetwork(ctx.root, net);
-          removeRules(leaving(id, [net], false));
-          throw err;
-        }
-      });
-    } finally {
-      closeSync(fd);
-      inside.close();
-    }
-    refreshHosts(ctx.root, [net]);
-    emitEvent("network", "connect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
-    return e;
-  });
-}
-
-/** `network disconnect`: the interface goes (deleting the host end takes its peer), then the lease. */
-export function disconnectContainer(ctx: NetContext, id: string, network: string): void {
-  withNetLock(ctx.root, () => {
-    const net = findNetwork(ctx.root, network);
-    const e = net.endpoints[id];
-    if (!e) throw new NetError(`container ${id.slice(0, 12)} is not connected to network ${network}`);
-    withNetlink((host) => host.deleteLink(e.veth));
-    delete net.endpoints[id];
-    saveNetwork(ctx.root, net);
-    removeRules(leaving(id, [net], false));
-    if (!net.builtin && Object.keys(net.endpoints).length === 0) stopDns(ctx.root, net.name);
-    refreshHosts(ctx.root, [net]);
-    emitEvent("network", "disconnect", net.id, { container: id, name: net.name, type: net.driver }, ctx.root);
-  });
+/** The generation at which the container's rules made ctr's table (nft-gen), if they did; read once. */
+function madeTable(root: string, id: string): number | undefined {
+  const file = join(containerFiles(root, id), "nft-gen");
+  try {
+    const gen = Number(readFileSync(file, "utf8"));
+    rmSync(file);
+    return Number.isInteger(gen) ? gen : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The container's endpoints, network by network (for inspect). */
@@ -311,6 +313,9 @@ export function hostsBase(ip: string, hostname: string, extraHosts: string[]): s
  * file is bind-mounted, so it must stay the same inode.
  */
 export function refreshHosts(root: string, touched: NetworkRecord[]): void {
+  // the default network lists no peers: joining or leaving it changes no one's file
+  touched = touched.filter((n) => !n.builtin);
+  if (touched.length === 0) return;
   const all = listNetworks(root);
   const members = new Set(touched.flatMap((n) => Object.keys(loadNetwork(root, n.name)?.endpoints ?? {})));
   for (const id of members) {
@@ -339,6 +344,7 @@ export function refreshHosts(root: string, touched: NetworkRecord[]): void {
  * run says so.
  */
 export async function useEmbeddedDns(root: string, id: string, net: NetworkRecord, dnsSearch: string[]): Promise<void> {
+  const { serveDns } = await import("./dns/lifecycle.ts");
   const why = await serveDns(root, net).catch((e: Error) => e.message);
   if (why) {
     writeSync(2, `WARNING: network ${net.name} has no DNS server (${why}): names resolve through /etc/hosts only\n`);
@@ -349,12 +355,18 @@ export async function useEmbeddedDns(root: string, id: string, net: NetworkRecor
 
 /** --dns/--dns-search, else the host's resolv.conf without loopback servers (unreachable from a namespace). */
 export function resolvConf(dns: string[], search: string[], hostConf = readHost(hostResolvConfPath())): string {
-  const lines = hostConf.split("\n");
-  const fromHost = lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
-  let servers = dns.length ? dns : fromHost.filter((s) => !/^127\./.test(s) && s !== "::1");
+  // read word by word rather than with regular expressions (compiled on first use: time a cold run pays)
+  const fromHost: string[] = [], fromSearch: string[] = [], options: string[] = [];
+  for (const line of hostConf.split("\n")) {
+    const w = line.replaceAll("\t", " ").replaceAll("\r", " ").split(" ").filter((x) => x !== "");
+    if (w.length < 2) continue; // "options" alone is no options line
+    if (w[0] === "nameserver") fromHost.push(w[1]!);
+    else if (w[0] === "search") fromSearch.push(...w.slice(1));
+    else if (w[0] === "options") options.push(line.trim());
+  }
+  let servers = dns.length ? dns : fromHost.filter((s) => !s.startsWith("127.") && s !== "::1");
   if (servers.length === 0) servers = ["8.8.8.8", "8.8.4.4"]; // Docker's fallback
-  const domains = search.length ? search : lines.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
-  const options = lines.filter((l) => /^\s*options\s/.test(l)).map((l) => l.trim());
+  const domains = search.length ? search : fromSearch;
   return [...servers.map((s) => `nameserver ${s}`), ...(domains.length ? [`search ${domains.join(" ")}`] : []), ...options, ""].join("\n");
 }
 

@@ -19,14 +19,18 @@
 // first container joins) and removed by owner at rm (a network's when its
 // last container leaves); when the table holds no rule it is deleted, so a
 // host where no container runs carries nothing of ctr's.
-import { type Chain, cmd, type Command, dnatTo, expr, type Expr, match, NF_INET, NFT_CMP, VERDICT } from "./nftables/codec.ts";
-import { Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
+import { type Chain, cmd, type Command, dnatTo, expr, type Expr, match, NF_INET, NFNL_SUBSYS_NFTABLES, NFT_CMP, NFT_MSG, VERDICT } from "./nftables/codec.ts";
+import { genOf, Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
+import type { Message } from "./netlink/codec.ts";
 import { NetError } from "./errors.ts";
+import { trace } from "../runtime/trace.ts";
 
 export type { Rule };
 
 export const TABLE = "ctr";
 const ERESTART = 85, ENOENT = 2, EPROTONOSUPPORT = 93;
+const NLM_F_ECHO = 0x8, NLM_F_CREATE = 0x400;
+const msgType = (t: number) => (NFNL_SUBSYS_NFTABLES << 8) | t;
 
 const CHAINS: Chain[] = [
   { name: "prerouting", base: { type: "nat", hook: NF_INET.PRE_ROUTING, priority: -100 } },
@@ -115,14 +119,40 @@ function plainly(e: unknown): never {
   throw e;
 }
 
-/** Adds rules in one atomic batch, with the table and its chains if they are not there yet. */
-export function addRules(rules: FwRule[], nft?: Nftables): void {
-  if (rules.length === 0) return;
-  const commands: Command[] = [cmd.newTable(TABLE), ...CHAINS.map((c) => cmd.newChain(TABLE, c)), ...rules.map((r) => cmd.newRule(TABLE, r.chain, r.exprs, r.comment))];
+/**
+ * Adds rules in one atomic batch, with the table and its chains if they are
+ * not there yet. Returns the generation the batch committed if the batch
+ * made the table (so every rule in the table is one of these): the caller
+ * may then remove them all at once with dropTable.
+ */
+export function addRules(rules: FwRule[], nft?: Nftables): number | undefined {
+  if (rules.length === 0) return undefined;
+  // NLM_F_ECHO on the first command: the kernel answers with the table if it made it, and the generation
+  const commands: Command[] = [{ ...cmd.newTable(TABLE), flags: NLM_F_CREATE | NLM_F_ECHO }, ...CHAINS.map((c) => cmd.newChain(TABLE, c)), ...rules.map((r) => cmd.newRule(TABLE, r.chain, r.exprs, r.comment))];
+  trace("nft: commands built");
+  let notes: Message[];
   try {
-    nft ? nft.batch(commands, `table ip ${TABLE}`) : withNftables((n) => n.batch(commands, `table ip ${TABLE}`));
+    notes = nft ? nft.batch(commands, `table ip ${TABLE}`) : withNftables((n) => n.batch(commands, `table ip ${TABLE}`));
   } catch (e) {
     plainly(e);
+  }
+  if (!notes.some((m) => m.type === msgType(NFT_MSG.NEWTABLE))) return undefined;
+  const gen = notes.find((m) => m.type === msgType(NFT_MSG.NEWGEN));
+  return gen && genOf(gen);
+}
+
+/**
+ * Deletes the whole table if the ruleset is still at generation `gen` (the
+ * one addRules returned: nothing but that batch's rules in it), in one
+ * batch. False when anything changed since (ERESTART) or the kernel refused:
+ * the caller removes its rules one by one instead (removeRules).
+ */
+export function dropTable(gen: number): boolean {
+  try {
+    withNftables((nft) => nft.batch([cmd.delTable(TABLE)], `table ip ${TABLE}`, gen));
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -143,8 +173,11 @@ export function removeRules(which: (r: Rule) => boolean): number {
     throw e;
   }
   try {
+    trace("nft: open");
     const gen = nft.generation();
+    trace("nft: gen");
     const all = nft.rules(TABLE);
+    trace("nft: dump");
     const gone = all.filter(which);
     const deletes = gone.map((r) => cmd.delRule(TABLE, r.chain, r.handle));
     if (gone.length < all.length) {

@@ -78,7 +78,7 @@ export function createNetwork(ctx: NetContext, c: CreateNetwork): NetworkRecord 
 export function removeNetwork(ctx: NetContext, name: string): void {
   if (PREDEFINED.includes(name)) throw new NetError(`${name} is a pre-defined network and cannot be removed`, 1);
   withNetLock(ctx.root, () => {
-    const n = findNetwork(ctx.root, name);
+    const n = findNetwork(ctx.root, name, loadNetConfig);
     const live = Object.keys(n.endpoints).filter((id) => ctx.alive(id));
     if (live.length) throw new NetError(`error while removing network: network ${name} id ${n.id} has active endpoints (${live.length} container${live.length > 1 ? "s" : ""})`, 1);
     withNetlink((nl) => nl.deleteLink(n.bridge));

@@ -45,7 +45,8 @@ export interface NetworkRecord {
 }
 
 export const networksDir = (root: string) => join(root, "networks");
-const file = (root: string, name: string) => join(networksDir(root), `${name}.json`);
+export const networkFile = (root: string, name: string) => join(networksDir(root), `${name}.json`);
+const file = networkFile;
 
 export function loadNetwork(root: string, name: string): NetworkRecord | undefined {
   try {

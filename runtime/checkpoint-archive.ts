@@ -110,7 +110,7 @@ export async function importCheckpoint(file: string, opts: ImportOptions): Promi
     if (isManagedMode(old.spec.network.mode)) {
       const { netContext, setupContainerNet } = await import("../net/container.ts");
       const n = old.spec.network;
-      setupContainerNet(netContext(stateRoot()), {
+      await setupContainerNet(netContext(stateRoot()), {
         id, name, hostname: rec.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: meta.ip ?? n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
       });

@@ -288,7 +288,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       const { netContext, setupContainerNet, useEmbeddedDns } = await import("../net/container.ts");
       trace("net loaded");
       const n = spec.network;
-      const net = setupContainerNet(netContext(stateRoot()), {
+      const net = await setupContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
       });

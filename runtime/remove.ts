@@ -82,7 +82,7 @@ export async function waitGone(pid: number, starttime: number | undefined, timeo
 /** The network layer is loaded only for containers that have one (see net/modes.ts). */
 async function teardownNet(id: string): Promise<void> {
   const { netContext, teardownContainerNet } = await import("../net/container.ts");
-  teardownContainerNet(netContext(stateRoot()), id);
+  await teardownContainerNet(netContext(stateRoot()), id);
 }
 
 /** Only containers made from an image load the image code. */

@@ -1,7 +1,7 @@
 // Docker Engine API, networks: list, inspect, create, delete, connect,
 // disconnect, over net/ (what `ctr network` uses), in the daemon's state root.
 import { netContext } from "../../net/container.ts";
-import { connectContainer, disconnectContainer } from "../../net/container.ts";
+import { connectContainer, disconnectContainer } from "../../net/connect.ts";
 import { NetError } from "../../net/errors.ts";
 import { createNetwork, PREDEFINED, removeNetwork } from "../../net/networks.ts";
 import { findNetworkView, networkViews, type NetworkView } from "../../net/view.ts";

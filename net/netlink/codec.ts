@@ -66,29 +66,49 @@ export const attr = {
   },
 };
 
-function attrSize(a: Attr): number {
-  const payload = "data" in a ? a.data.length : a.nested.reduce((n, x) => n + align4(attrSize(x)), 0);
-  return 4 + payload;
+// Encoding writes into one zeroed scratch buffer in a single pass, each
+// attribute's length patched in once its contents are written: no size
+// pre-pass and no buffer per level (a cold run pays for every operation).
+let scratch = new Uint8Array(4096);
+let scratchView = new DataView(scratch.buffer);
+
+/** The scratch holds at least n bytes (what is written so far is kept). */
+function room(n: number): void {
+  if (n <= scratch.length) return;
+  const bigger = new Uint8Array(Math.max(n, scratch.length * 2));
+  bigger.set(scratch);
+  scratch = bigger;
+  scratchView = new DataView(scratch.buffer);
 }
 
-function putAttrs(buf: Uint8Array, off: number, attrs: Attr[]): number {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+/** Writes attrs at off; returns the offset after them (aligned). */
+function putAttrs(off: number, attrs: Attr[]): number {
   for (const a of attrs) {
-    const len = attrSize(a);
-    dv.setUint16(off, len, true);
-    dv.setUint16(off + 2, a.type, true);
-    if ("data" in a) buf.set(a.data, off + 4);
-    else putAttrs(buf, off + 4, a.nested);
-    off += align4(len);
+    const start = off;
+    room(off + 8 + ("data" in a ? a.data.length : 0));
+    if ("data" in a) {
+      scratch.set(a.data, off + 4);
+      off += 4 + a.data.length;
+    } else {
+      off = putAttrs(off + 4, a.nested);
+    }
+    scratchView.setUint16(start, off - start, true);
+    scratchView.setUint16(start + 2, a.type, true);
+    off = align4(off);
   }
   return off;
 }
 
+/** The scratch bytes [0, len) as a buffer of their own; the scratch is zeroed again for the next message. */
+function take(len: number): Uint8Array {
+  const out = scratch.slice(0, len);
+  scratch.fill(0, 0, len);
+  return out;
+}
+
 /** Attributes alone (e.g. the body of VETH_INFO_PEER after its ifinfomsg). */
 export function encodeAttrs(attrs: Attr[]): Uint8Array {
-  const out = new Uint8Array(attrs.reduce((n, a) => n + align4(attrSize(a)), 0));
-  putAttrs(out, 0, attrs);
-  return out;
+  return take(putAttrs(0, attrs));
 }
 
 export interface Header {
@@ -100,18 +120,15 @@ export interface Header {
 
 /** One message: header, fixed family struct, attributes. */
 export function encodeMessage(h: Header, fixed: Uint8Array, attrs: Attr[] = []): Uint8Array {
-  const body = encodeAttrs(attrs);
-  const len = 16 + align4(fixed.length) + body.length;
-  const out = new Uint8Array(len);
-  const dv = new DataView(out.buffer);
-  dv.setUint32(0, len, true);
-  dv.setUint16(4, h.type, true);
-  dv.setUint16(6, h.flags, true);
-  dv.setUint32(8, h.seq, true);
-  dv.setUint32(12, h.pid ?? 0, true);
-  out.set(fixed, 16);
-  out.set(body, 16 + align4(fixed.length));
-  return out;
+  room(16 + fixed.length + 4);
+  scratch.set(fixed, 16);
+  const len = putAttrs(16 + align4(fixed.length), attrs);
+  scratchView.setUint32(0, len, true);
+  scratchView.setUint16(4, h.type, true);
+  scratchView.setUint16(6, h.flags, true);
+  scratchView.setUint32(8, h.seq, true);
+  scratchView.setUint32(12, h.pid ?? 0, true);
+  return take(len);
 }
 
 export interface IfInfo {

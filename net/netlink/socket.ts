@@ -25,3 +25,10 @@ export function openNetlink(protocol: number): number {
   }
   return fd;
 }
+
+let shared: Uint8Array | undefined;
+/**
+ * The one receive buffer of every socket: requests are synchronous, so two
+ * reads never overlap, and a cold run allocates 128 KiB once, not per socket.
+ */
+export const recvBuffer = (): Uint8Array => (shared ??= new Uint8Array(1 << 17));

@@ -3,12 +3,15 @@
 // stays bound to the network namespace it was opened in.
 import { SysError } from "../../runtime/sys/errno.ts";
 import { close, recv, sendto } from "../../runtime/sys/libc.ts";
-import { KERNEL, NETLINK_NETFILTER, openNetlink } from "../netlink/socket.ts";
+import { KERNEL, NETLINK_NETFILTER, openNetlink, recvBuffer } from "../netlink/socket.ts";
 import { decodeAttrs, decodeError, decodeMessages, type Message, NLMSG, readStr } from "../netlink/codec.ts";
 import { type Command, encodeBatch, encodeGetGen, encodeGetTable, encodeRuleDump, NFNL_SUBSYS_NFTABLES, NFT_MSG, NFTA_GEN_ID, NFTA_RULE, parseComment } from "./codec.ts";
 
 const MSG_DONTWAIT = 0x40, EAGAIN = 11, ENOENT = 2;
-const NAMES: Record<number, string> = Object.fromEntries(Object.entries(NFT_MSG).map(([k, v]) => [(NFNL_SUBSYS_NFTABLES << 8) | v, `NFT_MSG_${k}`]));
+function msgName(type: number): string {
+  const k = Object.keys(NFT_MSG).find((k) => ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG[k as keyof typeof NFT_MSG]) === type);
+  return k ? `NFT_MSG_${k}` : "nf_tables";
+}
 
 /** A refused nf_tables request: which message, the errno, the kernel's words when it gave some. */
 export class NftError extends SysError {
@@ -26,7 +29,7 @@ export interface Rule {
 
 export class Nftables {
   private seq = Math.floor(Math.random() * 1e6) * 16;
-  private buf = new Uint8Array(1 << 17);
+  private buf = recvBuffer();
   private constructor(readonly fd: number) {}
 
   static open(): Nftables {
@@ -40,16 +43,20 @@ export class Nftables {
   /**
    * Sends one batch and checks every command's answer. The kernel handles a
    * batch within sendto, so every answer is queued when it returns: they are
-   * read without blocking (as nft does). Throws NftError for the first refusal.
+   * read without blocking (as nft does), until each command has its answer
+   * (or the batch as a whole was refused). Throws NftError for the first refusal.
+   * Returns what commands sent with NLM_F_ECHO were answered with.
    */
-  batch(commands: Command[], what: string, genid?: number): void {
-    if (commands.length === 0) return;
+  batch(commands: Command[], what: string, genid?: number): Message[] {
+    const notes: Message[] = [];
+    if (commands.length === 0) return notes;
     const seq = this.seq;
     this.seq += commands.length + 2;
     sendto(this.fd, encodeBatch(commands, seq, genid), KERNEL);
     const acked = new Set<number>();
     let refused: NftError | undefined;
-    for (;;) {
+    let answered = 0, whole = false;
+    while (answered < commands.length && !whole) {
       let n: number;
       try {
         n = recv(this.fd, this.buf, MSG_DONTWAIT);
@@ -58,16 +65,24 @@ export class Nftables {
         throw e;
       }
       for (const m of decodeMessages(this.buf.subarray(0, n))) {
-        if (m.type !== NLMSG.ERROR || m.seq < seq || m.seq > seq + commands.length + 1) continue;
+        // what a command asked for with NLM_F_ECHO: the objects it made, the generation it committed
+        if (m.type !== NLMSG.ERROR) {
+          if (m.seq >= seq && m.seq <= seq + commands.length + 1) notes.push({ ...m, payload: m.payload.slice() });
+          continue;
+        }
+        if (m.seq < seq || m.seq > seq + commands.length + 1) continue;
         const { errno, message } = decodeError(m);
         const k = m.seq - seq - 1;
-        const op = commands[k] ? NAMES[commands[k]!.type] ?? "nf_tables" : "nf_tables batch";
+        if (commands[k]) answered++;
+        else whole = true; // BEGIN or END: the batch itself (a stale generation, no memory)
+        const op = commands[k] ? msgName(commands[k]!.type) : "nf_tables batch";
         if (errno !== 0) refused ??= new NftError(op, errno, what, message);
         else acked.add(m.seq);
       }
     }
     if (refused) throw refused;
     if (acked.size < commands.length) throw new NftError("nf_tables batch", EAGAIN, `${what}: ${commands.length - acked.size} of ${commands.length} commands unanswered`);
+    return notes;
   }
 
   /** The rules of one table, with handle and comment; none when it does not exist. */
@@ -110,8 +125,8 @@ export class Nftables {
     const seq = ++this.seq;
     sendto(this.fd, encodeGetGen(seq), KERNEL);
     for (const m of this.replies(seq, "generation")) {
-      const id = decodeAttrs(m.payload.subarray(4)).get(NFTA_GEN_ID);
-      if (id) return new DataView(id.buffer, id.byteOffset, 4).getUint32(0, false);
+      const id = genOf(m);
+      if (id !== undefined) return id;
     }
     throw new NftError("NFT_MSG_GETGEN", EAGAIN, "no generation in the reply");
   }
@@ -134,6 +149,12 @@ export class Nftables {
       }
     }
   }
+}
+
+/** The generation a NEWGEN message (a GETGEN reply, or a batch's echo) carries. */
+export function genOf(m: Message): number | undefined {
+  const id = decodeAttrs(m.payload.subarray(4)).get(NFTA_GEN_ID);
+  return id && new DataView(id.buffer, id.byteOffset, 4).getUint32(0, false);
 }
 
 export function withNftables<T>(fn: (nft: Nftables) => T): T {

@@ -51,6 +51,18 @@ describe("encode", () => {
     expect(hex(m.subarray(28))).toBe("0800" + "0500" + "0a010001");
   });
 
+  test("a message larger than the encoder's scratch buffer keeps every byte; padding stays zero for the next", () => {
+    const big = new Uint8Array(5000).fill(7);
+    const m = encodeMessage({ type: RTM.NEWLINK, flags: 1, seq: 9 }, ifinfomsg(), [attr.str(IFLA.IFNAME, "x"), attr.nested(IFLA.LINKINFO, [attr.bytes(1, big), attr.nested(2, [])])]);
+    const a = decodeAttrs(decodeMessages(m)[0]!.payload.subarray(16));
+    expect(hex(a.get(IFLA.IFNAME)!)).toBe("7800");
+    const info = decodeAttrs(a.get(IFLA.LINKINFO)!);
+    expect(info.get(1)!.length).toBe(5000);
+    expect(info.get(1)!.every((b) => b === 7)).toBe(true);
+    expect(info.get(2)!.length).toBe(0);
+    expect(hex(encodeAttrs([attr.str(IFLA.IFNAME, "ab")]))).toBe("0700" + "0300" + "616200" + "00");
+  });
+
   test("broadcast address of a prefix", () => {
     expect(broadcast("10.88.0.1", 16)).toBe("10.88.255.255");
     expect(broadcast("192.168.7.9", 24)).toBe("192.168.7.255");

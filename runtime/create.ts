@@ -283,6 +283,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     // parents made for --cgroup-parent: recorded now, so rm removes them even if what follows fails
     if (record.cgroup.created?.length) saveRecord(record);
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
+    trace("cgroup created");
     if (isManagedMode(spec.network.mode)) {
       // loaded only when used: --net none/host start without the netlink client
       const { netContext, setupContainerNet, useEmbeddedDns } = await import("../net/container.ts");
@@ -298,8 +299,8 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       // -P: the image's exposed ports and --expose, each on a free host port
       const ports = n.publishAll ? publishExposed(n.ports, [...(image?.exposedPorts ?? []), ...(n.expose ?? [])]) : n.ports;
       if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, net, ports);
+      trace("network ready");
     }
-    trace("cgroup created");
     // 0622: the init may have dropped to another user by the time it opens it
     if (input.execFifo) {
       mkfifo(input.execFifo, 0o622);

@@ -17,6 +17,14 @@ export function ago(iso: string | undefined): string {
 
 export type PsRow = ReturnType<typeof psRow>;
 
+/** A container directory without a record (runtime/state/record.ts listContainers): Docker's word for what it could not finish, "Dead". */
+export function deadRow(id: string, created: string): PsRow {
+  return {
+    ID: id.slice(0, 12), Image: "", Command: '""', CreatedAt: created, RunningFor: `${ago(created)} ago`, Ports: "",
+    State: "dead", Status: "Dead", Names: "", Labels: "", Pid: 0, running: false,
+  };
+}
+
 export function psRow(rec: ContainerRecord) {
   const live = liveState(rec);
   const st = live.status;

@@ -1,6 +1,6 @@
-import { listIds, loadRecord } from "../runtime/state/record.ts";
+import { listContainers } from "../runtime/state/record.ts";
 import { type Verb, out, parseSimple } from "./_shared.ts";
-import { formatRows, type PsRow, psRow, table } from "./_view.ts";
+import { deadRow, formatRows, type PsRow, psRow, table } from "./_view.ts";
 
 export const PS_HELP = `Usage:  ctr ps [OPTIONS]
 
@@ -19,9 +19,7 @@ export const PS_FLAGS = [
 
 const ps: Verb = async (args) => {
   const { opts } = parseSimple(args, PS_FLAGS, PS_HELP);
-  const recs = listIds().map(loadRecord).filter((r) => r !== undefined);
-  recs.sort((a, b) => b.created.localeCompare(a.created));
-  let rows = recs.map((r) => ({ id: r.id, row: psRow(r) }));
+  let rows = listContainers().map((c) => ({ id: c.id, row: c.rec ? psRow(c.rec) : deadRow(c.id, c.created) }));
   if (!opts.all) rows = rows.filter((r) => r.row.running);
   printPs(rows, opts);
 };

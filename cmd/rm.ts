@@ -1,5 +1,5 @@
-import { findContainer } from "../runtime/lifecycle.ts";
 import { removeContainer } from "../runtime/remove.ts";
+import { resolveRef } from "../runtime/state/names.ts";
 import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 
 export const RM_HELP = `Usage:  ctr rm [OPTIONS] CONTAINER [CONTAINER...]
@@ -15,8 +15,8 @@ const rm: Verb = async (args) => {
   let failed = 0;
   for (const ref of positionals) {
     try {
-      const rec = findContainer(ref);
-      await removeContainer(rec.id, { force: Boolean(opts.force) });
+      // by id, not record: a directory without one (a create killed half-way, listed as dead) goes too
+      await removeContainer(resolveRef(ref), { force: Boolean(opts.force) });
       if (!opts["if-exists"]) out(ref);
     } catch (e) {
       if (opts["if-exists"]) continue;

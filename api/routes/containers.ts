@@ -13,7 +13,7 @@ import { resizeTty } from "../../runtime/tty.ts";
 import { computeStats, sample } from "../../runtime/stats.ts";
 import { NameError, NAME_RE, NoSuchContainer, resolveRef } from "../../runtime/state/names.ts";
 import { stateRoot } from "../../runtime/state/paths.ts";
-import { type ContainerRecord, listIds, loadRecord } from "../../runtime/state/record.ts";
+import { type ContainerRecord, listContainers, loadRecord } from "../../runtime/state/record.ts";
 import { liveState, type Status } from "../../runtime/state/status.ts";
 import { psFields, TopError, topProcesses } from "../../runtime/top.ts";
 import { specFromCreateBody } from "../../spec/docker-api.ts";
@@ -33,7 +33,7 @@ const q = (req: Request) => new URL(req.url).searchParams;
 const noContent = () => new Response(null, { status: 204 });
 
 /** A name, an id or an id prefix, as the path gives it; anything else (../x) is refused before it reaches a file name. */
-export function lookup(raw: string): ContainerRecord {
+function decodeRef(raw: string): string {
   let ref: string;
   try {
     ref = decodeURIComponent(raw).replace(/^\//, "");
@@ -41,13 +41,25 @@ export function lookup(raw: string): ContainerRecord {
     throw new ApiError(400, `invalid container reference ${JSON.stringify(raw)}`);
   }
   if (!NAME_RE.test(ref)) throw new ApiError(400, `invalid container name or id ${JSON.stringify(ref)}`);
+  return ref;
+}
+
+/** The container's id, or undefined when there is none by that reference. */
+function resolveId(ref: string): string | undefined {
   try {
-    const rec = loadRecord(resolveRef(ref));
-    if (rec) return rec;
+    return resolveRef(ref);
   } catch (e) {
     if (e instanceof NameError) throw new ApiError(400, e.message);
     if (!(e instanceof NoSuchContainer)) throw e;
+    return undefined;
   }
+}
+
+export function lookup(raw: string): ContainerRecord {
+  const ref = decodeRef(raw);
+  const id = resolveId(ref);
+  const rec = id && loadRecord(id);
+  if (rec) return rec;
   throw new ApiError(404, `No such container: ${ref}`);
 }
 
@@ -171,6 +183,12 @@ async function kill(req: Request, m: RegExpExecArray): Promise<Response> {
 }
 
 async function remove(req: Request, m: RegExpExecArray): Promise<Response> {
+  // a directory without a record (listed as dead): nothing runs, it just goes
+  const id = resolveId(decodeRef(m[1]!));
+  if (id && !loadRecord(id)) {
+    await engineAsync(() => removeContainer(id, { force: true }));
+    return noContent();
+  }
   const rec = lookup(m[1]!);
   // as Docker: a created container (its init waiting to exec) goes without force
   const created = ["created", "creating"].includes(liveState(rec).status);
@@ -241,14 +259,20 @@ function list(req: Request): Response {
   const filters = parseFilters(p.get("filters"));
   const limit = Number(p.get("limit") ?? -1);
   const rows = [];
-  const recs = listIds().map(loadRecord).filter((r): r is ContainerRecord => r !== undefined);
-  recs.sort((a, b) => b.created.localeCompare(a.created));
-  for (const rec of recs) {
+  const any = (k: string, test: (v: string) => boolean) => !filters[k] || filters[k]!.some(test);
+  for (const { id, created, rec } of listContainers()) {
+    if (!rec) {
+      // a directory without a record (a create killed half-way): dead, as Docker lists what it could not finish
+      const shown = (all || filters.status) && any("id", (v) => id.startsWith(v)) && any("status", (v) => v === "dead") && ["name", "ancestor", "label", "exited"].every((k) => !filters[k]);
+      if (shown) {
+        rows.push({ Id: id, Names: [], Image: "", ImageID: "", Command: "", Created: Math.floor(Date.parse(created) / 1000), Ports: [], Labels: {}, State: "dead", Status: "Dead" });
+      }
+      continue;
+    }
     const live = liveState(rec);
     const st = live.status === "creating" ? "created" : live.status;
     const running = st === "running" || st === "paused" || st === "restarting";
     if (!all && !running && !filters.status) continue;
-    const any = (k: string, test: (v: string) => boolean) => !filters[k] || filters[k]!.some(test);
     if (!any("id", (v) => rec.id.startsWith(v))) continue;
     if (!any("name", (v) => rec.name.includes(v.replace(/^\//, "")))) continue;
     if (!any("status", (v) => v === st)) continue;

@@ -2,7 +2,7 @@
 // reader never sees half of it. Runtime facts the monitor learns (init pid,
 // exit status) live in their own files beside it (init.json, exit.json),
 // written by the monitor, so no two writers ever share a file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CgroupRef } from "../../cgroup/cgroup.ts";
 import type { ContainerSpec } from "../../spec/types.ts";
@@ -77,4 +77,25 @@ export const readExit = (id: string) => readJson<ExitState>(join(containerDir(id
 export function listIds(): string[] {
   if (!existsSync(containersDir())) return [];
   return readdirSync(containersDir()).filter((d) => /^[0-9a-f]{64}$/.test(d));
+}
+
+/**
+ * Every container directory, with its record, or without one: a create
+ * killed before its first save (or an image's overlay mounted, then killed)
+ * leaves a directory that listings show as dead, so `rm -f` finds and
+ * removes it. Newest first; a directory's own time stands in for `created`.
+ */
+export function listContainers(): { id: string; created: string; rec?: ContainerRecord }[] {
+  const out = listIds().map((id) => {
+    const rec = loadRecord(id);
+    if (rec) return { id, created: rec.created, rec };
+    let created = new Date(0).toISOString();
+    try {
+      created = statSync(containerDir(id)).mtime.toISOString();
+    } catch {
+      // removed meanwhile
+    }
+    return { id, created };
+  });
+  return out.sort((a, b) => b.created.localeCompare(a.created));
 }

@@ -3,7 +3,7 @@
 // daemon killed with -9 while containers run, then started again; 50
 // parallel create+start requests.
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { type Daemon, dockerCli, dockerConfigDir, importBusybox, startDaemon, waitPing } from "./daemon-harness.ts";
 import { testRoot } from "./harness.ts";
@@ -118,6 +118,14 @@ describe("docker CLI against ctr daemon", () => {
     const r = docker.run(["create", "--pull", "never", "--network", "none", "nosuchimage:1"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("No such image: nosuchimage:1");
+  });
+
+  test("a container directory without a record (a create killed half-way): ps -a lists it dead, rm -f removes it", () => {
+    const id = "e".repeat(40) + String(process.pid).padStart(24, "0");
+    mkdirSync(`${t.root}/containers/${id}`, { recursive: true });
+    expect(docker.ok(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}"])).toContain(`${id} dead\n`);
+    expect(docker.ok(["rm", "-f", id.slice(0, 16)]).trim()).toBe(id.slice(0, 16));
+    expect(existsSync(`${t.root}/containers/${id}`)).toBe(false);
   });
 
   test("pause, unpause, kill, stats", () => {

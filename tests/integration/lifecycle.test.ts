@@ -1,7 +1,8 @@
 // The container life cycle through the real binary: run, create/start, exec,
 // ps, inspect, logs, stop, kill, wait, rm, restart, and what is left behind.
 import { describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { containerCgroups, leftoverCgroups, newCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const { root, ctr, ctrAsync, spawnCtr, waitRunning } = testRoot("life");
@@ -260,6 +261,17 @@ describe("kill -9 of the CLI at any point of create", () => {
     expect(ctr(["ps", "-aq"]).stdout).toBe("");
     for (const id of ids) expect(leftoverCgroups(id)).toEqual([]);
     expect(Bun.spawnSync(["sh", "-c", `ls ${root}/names ${root}/containers 2>/dev/null | grep -v '^$' | grep -v ':$'`]).stdout.toString().trim()).toBe("");
+  });
+
+  // the narrowest window: killed between making the directory and its first record
+  test("a container directory without a record is listed as dead, and rm -f removes it", () => {
+    const id = "d".repeat(40) + String(process.pid).padStart(24, "0");
+    mkdirSync(join(root, "containers", id), { recursive: true });
+    expect(ctr(["ps", "-a", "--format", "{{.ID}} {{.State}} {{.Status}}"]).stdout).toContain(`${id.slice(0, 12)} dead Dead\n`);
+    expect(ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n")).toContain(id);
+    expect(ctr(["rm", "-f", id.slice(0, 16)]).code).toBe(0);
+    expect(existsSync(join(root, "containers", id))).toBe(false);
+    expect(ctr(["ps", "-aq", "--no-trunc"]).stdout).not.toContain(id);
   });
 });
 

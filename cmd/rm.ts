@@ -1,4 +1,4 @@
-import { removeContainer } from "../runtime/remove.ts";
+import { removeContainer, sweepStaleLocks } from "../runtime/remove.ts";
 import { resolveRef } from "../runtime/state/names.ts";
 import { type Verb, out, parseSimple, usage, write } from "./_shared.ts";
 
@@ -24,6 +24,7 @@ const rm: Verb = async (args) => {
       failed++;
     }
   }
+  sweepStaleLocks();
   return failed ? 1 : 0;
 };
 export default rm;

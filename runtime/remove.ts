@@ -1,13 +1,14 @@
 // rm: stop what still runs, then remove the cgroup, the state and the name.
 // Idempotent, so a crashed create, a racing `--rm` monitor and a user's
 // `rm -f` can all call it.
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
 import { isManagedMode } from "../net/modes.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
-import { containerDir, containerLock, stateRoot } from "./state/paths.ts";
+import { containerDir, containerLock, containersDir, stateRoot } from "./state/paths.ts";
+import { flock, LOCK_EX, LOCK_NB } from "./sys/libc.ts";
 import { isAlive } from "./state/proc.ts";
 import { loadRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
@@ -55,11 +56,42 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     if (isManagedMode(rec.spec.network.mode) || rec.spec.network.ports.length) await teardownNet(id);
     // before the directory goes: the overlay must not be walked by rmSync
     if (rec.image) await unmountImageRootfs(id);
-    rmSync(containerDir(id), { recursive: true, force: true });
+    // the name before the directory: an rm killed in between leaves a record
+    // that the next rm -f finds, not a name that points nowhere
     releaseName(rec.name, id);
+    rmSync(containerDir(id), { recursive: true, force: true });
     containerEvent(rec, "destroy");
   });
   rmSync(containerLock(id), { force: true });
+}
+
+/**
+ * Lock files of containers that are gone (an rm killed between removing the
+ * directory and its lock): removed when nobody holds them. Called by the rm
+ * verbs, not by every `run --rm`.
+ */
+export function sweepStaleLocks(): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(containersDir());
+  } catch {
+    return;
+  }
+  for (const f of entries) {
+    const m = /^\.([0-9a-f]{64})\.lock$/.exec(f);
+    if (!m || existsSync(containerDir(m[1]!))) continue;
+    const path = join(containersDir(), f);
+    try {
+      const fd = openSync(path, "r");
+      try {
+        if (flock(fd, LOCK_EX | LOCK_NB, path)) rmSync(path, { force: true });
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
 }
 
 export function signal(pid: number, sig: NodeJS.Signals | number): void {

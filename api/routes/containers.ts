@@ -7,7 +7,7 @@ import { createContainer } from "../../runtime/create.ts";
 import { EngineError } from "../../runtime/errors.ts";
 import { inspectContainer } from "../../runtime/inspect.ts";
 import { exitCodeOf, killContainer, pauseContainer, releaseCreated, stopContainer, unpauseContainer } from "../../runtime/lifecycle.ts";
-import { removeContainer } from "../../runtime/remove.ts";
+import { removeContainer, sweepStaleLocks } from "../../runtime/remove.ts";
 import { startAgain } from "../../runtime/restart.ts";
 import { resizeTty } from "../../runtime/tty.ts";
 import { computeStats, sample } from "../../runtime/stats.ts";
@@ -194,6 +194,7 @@ async function remove(req: Request, m: RegExpExecArray): Promise<Response> {
   const created = ["created", "creating"].includes(liveState(rec).status);
   await engineAsync(() => removeContainer(rec.id, { force: queryBool(q(req), "force") || created }));
   dropStdin(rec.id);
+  sweepStaleLocks();
   return noContent();
 }
 

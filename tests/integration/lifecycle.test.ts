@@ -1,7 +1,7 @@
 // The container life cycle through the real binary: run, create/start, exec,
 // ps, inspect, logs, stop, kill, wait, rm, restart, and what is left behind.
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { containerCgroups, leftoverCgroups, newCgroups, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
@@ -272,6 +272,23 @@ describe("kill -9 of the CLI at any point of create", () => {
     expect(ctr(["rm", "-f", id.slice(0, 16)]).code).toBe(0);
     expect(existsSync(join(root, "containers", id))).toBe(false);
     expect(ctr(["ps", "-aq", "--no-trunc"]).stdout).not.toContain(id);
+  });
+
+  test("an rm killed between removing the directory and its lock: the next rm sweeps the lock file (not one still held)", async () => {
+    const gone = join(root, "containers", `.${"f".repeat(40)}${String(process.pid).padStart(24, "0")}.lock`);
+    writeFileSync(gone, "");
+    const held = join(root, "containers", `.${"c".repeat(40)}${String(process.pid).padStart(24, "0")}.lock`);
+    const holder = Bun.spawn(["flock", held, "sleep", "30"]);
+    for (let i = 0; i < 100 && !existsSync(held); i++) await Bun.sleep(10);
+    await Bun.sleep(50); // flock(1) takes the lock right after creating the file
+    const name = uniqueName("sweep");
+    ctr(["create", ...NONE, "--name", name, ROOTFS, "true"]);
+    expect(ctr(["rm", "-f", name]).code).toBe(0);
+    expect(existsSync(gone)).toBe(false);
+    expect(existsSync(held)).toBe(true);
+    holder.kill();
+    await holder.exited;
+    rmSync(held, { force: true });
   });
 });
 

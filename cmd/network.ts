@@ -9,7 +9,7 @@ import { findContainer } from "../runtime/lifecycle.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { out, parseNamed, usage, type Verb, write } from "./_shared.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
-import { table } from "./_view.ts";
+import { formatRows, table } from "./_view.ts";
 
 const HELP = `Usage:  ctr network COMMAND
 
@@ -17,7 +17,7 @@ Manage networks
 
 Commands:
   create      [--subnet CIDR] [--gateway IP] [--internal] [--opt mtu=N] [--label K=V] NAME
-  ls          [-q] [--no-trunc]                 List networks
+  ls          [-q] [--no-trunc] [--format F]    List networks
   inspect     [-f FORMAT] NETWORK...            Display detailed information on networks
   rm          NETWORK...                         Remove networks (refused while containers use them)
   connect     [--alias A] [--ip IP] NETWORK CONTAINER
@@ -69,11 +69,17 @@ const SUB: Record<string, Sub> = {
     }));
   },
   async ls(be, args) {
-    const { b } = parse(args, [], ["-q", "--quiet", "--no-trunc"]);
+    const { v, b } = parse(args, ["--format"], ["-q", "--quiet", "--no-trunc"]);
     const id = (s: string) => (b.has("--no-trunc") ? s : s.slice(0, 12));
-    const rows = (await be.list()).map((n) => [id(n.Id), n.Name, n.Driver, n.Scope]);
-    if (b.has("-q") || b.has("--quiet")) return out(rows.map((r) => r[0]).join("\n"));
-    out(table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], rows as string[][]));
+    const nets = await be.list();
+    if (b.has("-q") || b.has("--quiet")) return out(nets.map((n) => id(n.Id)).join("\n"));
+    const format = v["--format"]?.at(-1);
+    if (format) {
+      // the fields `docker network ls --format` offers
+      const fields = nets.map((n) => ({ ID: id(n.Id), Name: n.Name, Driver: n.Driver, Scope: n.Scope, Internal: String(n.Internal), Labels: Object.entries(n.Labels ?? {}).map(([k, x]) => `${k}=${x}`).join(","), CreatedAt: n.Created }));
+      return out(format === "json" ? fields.map((f) => JSON.stringify(f)).join("\n") : formatRows(format, fields, { ID: "NETWORK ID" }));
+    }
+    out(table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], nets.map((n) => [id(n.Id), n.Name, n.Driver, n.Scope])));
   },
   async inspect(be, args) {
     const { v, pos } = parse(args, ["-f", "--format"], []);

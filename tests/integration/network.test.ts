@@ -94,6 +94,8 @@ describe("user-defined networks", () => {
     expect(nf.IPAM.Config[0].Subnet).toMatch(new RegExp(`^10\\.${X}\\.\\d+\\.0/24$`));
     expect(nf.Options["com.docker.network.bridge.name"]).toBe(`br-${nf.Id.slice(0, 12)}`);
     expect(net(["ls"]).stdout).toContain(front);
+    expect(net(["ls", "--format", "{{.Name}} {{.Driver}} {{.ID}}"]).stdout).toContain(`${front} bridge ${nf.Id.slice(0, 12)}\n`);
+    expect(JSON.parse(net(["ls", "--format", "json"]).stdout.split("\n").find((l) => l.includes(front))!)).toMatchObject({ Name: front, Driver: "bridge", Scope: "local", Internal: "false" });
     const srv = uniqueName("srv");
     const id = ctr(["run", "-d", "--name", srv, "--net", front, "--network-alias", "db", ROOTFS, "nc", "-ll", "-p", "5000", "-e", "cat"]).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);

@@ -15,6 +15,12 @@ export function ago(iso: string | undefined): string {
   return `${Math.floor(s / 86400)} days`;
 }
 
+/** A time as Docker's listings print CreatedAt: "2026-01-02 03:04:05 +0000 UTC" (to the second). */
+export function listedTime(iso: string): string {
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? "" : `${new Date(Math.floor(t / 1000) * 1000).toISOString().replace("T", " ").replace(".000Z", "")} +0000 UTC`;
+}
+
 export type PsRow = ReturnType<typeof psRow>;
 
 /** A container directory without a record (runtime/state/record.ts listContainers): Docker's word for what it could not finish, "Dead". */

@@ -10,7 +10,7 @@ import { familiar, splitRepoTag } from "../image/reference.ts";
 import { listIds, loadRecord } from "../runtime/state/record.ts";
 import { last, parseNamed, type Verb, out, usage, write } from "./_shared.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
-import { ago, table } from "./_view.ts";
+import { ago, formatRows, listedTime, table } from "./_view.ts";
 
 const HELP = `Usage:  ctr image COMMAND
 
@@ -51,9 +51,10 @@ export interface ImageRow {
 
 /** `images [-q] [--no-trunc] [REPOSITORY[:TAG]]` over rows from this host or from a daemon (cmd/remote.ts). */
 export function printImages(images: ImageRow[], args: string[]): void {
-  const { b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
+  const { v, b, pos } = parse(args, ["--format", "--filter", "-f"], ["-a", "--all", "-q", "--quiet", "--no-trunc", "--digests"]);
   let only: string | undefined;
   if (pos[0]) only = pos[0].includes(":") ? fullName(pos[0]) : fullName(pos[0]).replace(/:latest$/, ":");
+  const keep = imageFilter([...(v["--filter"] ?? []), ...(v["-f"] ?? [])]);
   const rows: { repo: string; tag: string; img: ImageRow }[] = [];
   for (const img of images) {
     if (img.names.length === 0 && !only) rows.push({ repo: "<none>", tag: "<none>", img });
@@ -63,15 +64,43 @@ export function printImages(images: ImageRow[], args: string[]): void {
       rows.push({ repo, tag, img });
     }
   }
+  const shown = rows.filter(keep);
   // by the second, as the API reports Created: local and daemon lists come out alike
   const secs = (r: ImageRow) => Math.floor(Date.parse(r.created) / 1000) || 0;
-  rows.sort((x, y) => secs(y.img) - secs(x.img) || x.repo.localeCompare(y.repo));
+  shown.sort((x, y) => secs(y.img) - secs(x.img) || x.repo.localeCompare(y.repo));
   const id = (r: ImageRow) => (b.has("--no-trunc") ? r.id : shortId(r.id));
   if (b.has("-q") || b.has("--quiet")) {
-    out([...new Set(rows.map((r) => id(r.img)))].join("\n"));
+    out([...new Set(shown.map((r) => id(r.img)))].join("\n"));
     return;
   }
-  out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.repo, r.tag, id(r.img), `${ago(r.img.created)} ago`, human(r.img.size)])));
+  const format = last(v, "--format");
+  if (format) {
+    // the fields `docker images --format` offers
+    const fields = shown.map((r) => ({
+      ID: id(r.img), Repository: r.repo, Tag: r.tag, Digest: "<none>", CreatedAt: listedTime(r.img.created), CreatedSince: `${ago(r.img.created)} ago`, Size: human(r.img.size),
+    }));
+    out(format === "json" ? fields.map((f) => JSON.stringify(f)).join("\n") : formatRows(format, fields, { ID: "IMAGE ID" }));
+    return;
+  }
+  out(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], shown.map((r) => [r.repo, r.tag, id(r.img), `${ago(r.img.created)} ago`, human(r.img.size)])));
+}
+
+/** --filter dangling=true|false and reference=PATTERN (* and ? within a name part), as docker images has them; others are refused. */
+function imageFilter(specs: string[]): (r: { repo: string; tag: string }) => boolean {
+  const tests = specs.map((f) => {
+    const [k, val = ""] = [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)];
+    if (k === "dangling") {
+      if (val !== "true" && val !== "false") usage(`invalid filter 'dangling=${val}': true or false`);
+      return (r: { repo: string }) => (r.repo === "<none>") === (val === "true");
+    }
+    if (k === "reference") {
+      const re = new RegExp(`^${val.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]")}$`);
+      // the REPOSITORY column's name (familiar: busybox, not docker.io/library/busybox), with or without its tag
+      return (r: { repo: string; tag: string }) => re.test(r.repo) || re.test(`${r.repo}:${r.tag}`);
+    }
+    return usage(`invalid filter '${f}': dangling or reference`);
+  });
+  return (r) => tests.every((t) => t(r));
 }
 
 /** Where the subcommands act: this host's store, or a daemon's API (cmd/remote.ts); printed the same way. */

@@ -9,7 +9,7 @@ import { findContainer } from "../runtime/lifecycle.ts";
 import { stateRoot } from "../runtime/state/paths.ts";
 import { out, parseNamed, usage, type Verb, write } from "./_shared.ts";
 import { expandEscapes, renderTemplate } from "./_template.ts";
-import { formatRows, table } from "./_view.ts";
+import { formatRows, listedTime, table } from "./_view.ts";
 
 const HELP = `Usage:  ctr network COMMAND
 
@@ -76,7 +76,7 @@ const SUB: Record<string, Sub> = {
     const format = v["--format"]?.at(-1);
     if (format) {
       // the fields `docker network ls --format` offers
-      const fields = nets.map((n) => ({ ID: id(n.Id), Name: n.Name, Driver: n.Driver, Scope: n.Scope, Internal: String(n.Internal), Labels: Object.entries(n.Labels ?? {}).map(([k, x]) => `${k}=${x}`).join(","), CreatedAt: n.Created }));
+      const fields = nets.map((n) => ({ ID: id(n.Id), Name: n.Name, Driver: n.Driver, Scope: n.Scope, Internal: String(n.Internal), Labels: Object.entries(n.Labels ?? {}).map(([k, x]) => `${k}=${x}`).join(","), CreatedAt: listedTime(n.Created) }));
       return out(format === "json" ? fields.map((f) => JSON.stringify(f)).join("\n") : formatRows(format, fields, { ID: "NETWORK ID" }));
     }
     out(table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], nets.map((n) => [id(n.Id), n.Name, n.Driver, n.Scope])));

@@ -73,6 +73,11 @@ describe("ctr -H: images and pull through the daemon", () => {
     expect(missing.stderr).toBe(ctr(["image", "inspect", "nothere:1"]).stderr);
     expect(ok(["-H", H, "tag", ref, "cli/copy:2"])).toBe("");
     expect(ok(["images", "cli/copy"])).toContain("cli/copy     2");
+    // --format and --filter, locally and through the daemon alike
+    expect(ok(["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=cli/*"])).toBe("cli/copy:2\n");
+    expect(ok(["images", "--filter", "dangling=true", "-q"])).toBe("");
+    for (const args of [["images", "--format", "{{json .}}"], ["images", "--format", "table {{.ID}}\t{{.Repository}}"]]) expect(ok(["-H", H, ...args])).toBe(ok(args));
+    expect(ctr(["images", "--filter", "until=1h"]).stderr).toContain("invalid filter 'until=1h'");
     const tar = join(root, "cli.tar");
     ok(["save", "-o", tar, "cli/copy:2"]);
     expect(ok(["-H", H, "rmi", "cli/copy:2"])).toBe("Untagged: cli/copy:2\n");

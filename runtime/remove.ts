@@ -10,7 +10,7 @@ import { releaseName } from "./state/names.ts";
 import { containerDir, containerLock, containersDir, stateRoot } from "./state/paths.ts";
 import { flock, LOCK_EX, LOCK_NB } from "./sys/libc.ts";
 import { isAlive } from "./state/proc.ts";
-import { loadRecord } from "./state/record.ts";
+import { type ContainerRecord, loadRecord } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
 import { withLock } from "./state/lock.ts";
 import { containerEvent } from "./state/events.ts";
@@ -32,26 +32,9 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
       rmSync(containerDir(id), { recursive: true, force: true });
       return;
     }
-    const live = liveState(rec);
-    if (["running", "paused", "restarting", "created", "creating"].includes(live.status) && !opts.force) {
-      throw new EngineError(
-        `You cannot remove a ${live.status} container ${id}. Stop the container before attempting removal or force remove`,
-        1,
-      );
-    }
-    // no restarts from here on
-    try {
-      writeFileSync(join(containerDir(id), "stopped"), "");
-    } catch {}
-    if (live.pid) signal(live.pid, "SIGKILL");
-    // a v1-frozen init takes its SIGKILL only once thawed
-    if (live.status === "paused") thawCgroup(rec.cgroup);
-    // the monitor records the exit and leaves; if it is this rm's own
-    // parent (--rm), it already has
-    if (rec.monitorPid && rec.monitorPid !== process.pid && !opts.monitorExited) {
-      await waitGone(rec.monitorPid, rec.monitorStart, 10000);
-      if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
-    }
+    // an attached --rm: the monitor reported the init's exit and restarts
+    // nothing (--rm excludes --restart), so there is nothing to stop first
+    if (!opts.monitorExited) await stopForRemoval(rec, opts.force);
     removeCgroup(rec.cgroup);
     if (isManagedMode(rec.spec.network.mode) || rec.spec.network.ports.length) await teardownNet(id);
     // before the directory goes: the overlay must not be walked by rmSync
@@ -91,6 +74,28 @@ export function sweepStaleLocks(): void {
     } catch {
       // gone meanwhile
     }
+  }
+}
+
+/** Refuses a live container without force; else ends its init (no restarts from here on) and waits for its monitor to leave. */
+async function stopForRemoval(rec: ContainerRecord, force: boolean): Promise<void> {
+  const live = liveState(rec);
+  if (["running", "paused", "restarting", "created", "creating"].includes(live.status) && !force) {
+    throw new EngineError(
+      `You cannot remove a ${live.status} container ${rec.id}. Stop the container before attempting removal or force remove`,
+      1,
+    );
+  }
+  try {
+    writeFileSync(join(containerDir(rec.id), "stopped"), "");
+  } catch {}
+  if (live.pid) signal(live.pid, "SIGKILL");
+  // a v1-frozen init takes its SIGKILL only once thawed
+  if (live.status === "paused") thawCgroup(rec.cgroup);
+  // the monitor records the exit and leaves; if it is this rm's own parent (its ON_EXIT rm), it already has
+  if (rec.monitorPid && rec.monitorPid !== process.pid) {
+    await waitGone(rec.monitorPid, rec.monitorStart, 10000);
+    if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
   }
 }
 

@@ -22,26 +22,23 @@ export function lastExit(id: string): number | undefined {
 }
 
 /**
- * Polls rather than reads the report channel: a read would hold one of the
- * runtime's pool threads per container for its whole life.
+ * Waits for the monitor's exit report, read as a stream on the event loop
+ * (no pool thread held per container, no polling), then removes the
+ * container unless someone else (rm -f) already has.
  */
 export function watchAutoRemove(id: string, ex: Executor, log: (m: string) => void): void {
   (async () => {
-    for (;;) {
-      const rec = loadRecord(id);
-      if (!rec) break; // removed by someone else (rm -f)
-      const live = liveState(rec);
-      if (live.status === "exited" || live.status === "dead") {
-        rememberExit(id, exitCodeOf(live));
-        dropStdin(id);
-        try {
-          await removeContainer(id, { force: true, monitorExited: true });
-        } catch (e) {
-          log(`removing ${id.slice(0, 12)} (--rm): ${(e as Error).message}`);
-        }
-        break;
+    // "created", "pid" (at start), then "exit"; or the channel's end if the monitor died without a word
+    for (let r = await ex.nextAsync(); r && r.kind !== "exit"; r = await ex.nextAsync()) {}
+    const rec = loadRecord(id);
+    if (rec) {
+      rememberExit(id, exitCodeOf(liveState(rec)));
+      dropStdin(id);
+      try {
+        await removeContainer(id, { force: true, monitorExited: true });
+      } catch (e) {
+        log(`removing ${id.slice(0, 12)} (--rm): ${(e as Error).message}`);
       }
-      await Bun.sleep(25);
     }
     ex.close();
   })().catch((e) => log(`watching ${id.slice(0, 12)}: ${(e as Error).message}`));

@@ -10,7 +10,7 @@ import { releaseName } from "./state/names.ts";
 import { containerDir, containerLock, containersDir, stateRoot } from "./state/paths.ts";
 import { flock, LOCK_EX, LOCK_NB } from "./sys/libc.ts";
 import { isAlive } from "./state/proc.ts";
-import { type ContainerRecord, loadRecord } from "./state/record.ts";
+import { type ContainerRecord, loadRecord, readExit, readInit } from "./state/record.ts";
 import { liveState } from "./state/status.ts";
 import { withLock } from "./state/lock.ts";
 import { containerEvent } from "./state/events.ts";
@@ -92,11 +92,22 @@ async function stopForRemoval(rec: ContainerRecord, force: boolean): Promise<voi
   if (live.pid) signal(live.pid, "SIGKILL");
   // a v1-frozen init takes its SIGKILL only once thawed
   if (live.status === "paused") thawCgroup(rec.cgroup);
-  // the monitor records the exit and leaves; if it is this rm's own parent (its ON_EXIT rm), it already has
+  // the monitor records the exit, then leaves, or (an attached --rm, the
+  // daemon's) waits for its CLI to let go of the report channel, a CLI that
+  // may be waiting for this very lock: either way, once the exit is
+  // recorded nothing more of it touches the directory. If it is this rm's own
+  // parent (its ON_EXIT rm), it has recorded it already.
   if (rec.monitorPid && rec.monitorPid !== process.pid) {
-    await waitGone(rec.monitorPid, rec.monitorStart, 10000);
-    if (isAlive(rec.monitorPid, rec.monitorStart)) signal(rec.monitorPid, "SIGKILL");
+    const settled = () => !isAlive(rec.monitorPid!, rec.monitorStart) || exitRecorded(rec.id);
+    for (const end = Date.now() + 10000; !settled() && Date.now() < end; ) await Bun.sleep(5);
+    if (!settled()) signal(rec.monitorPid, "SIGKILL");
   }
+}
+
+/** The monitor has written this run's exit (a restarted container's earlier exit does not count). */
+function exitRecorded(id: string): boolean {
+  const exit = readExit(id);
+  return !!exit && (readInit(id)?.restartCount ?? 0) === exit.restartCount;
 }
 
 export function signal(pid: number, sig: NodeJS.Signals | number): void {

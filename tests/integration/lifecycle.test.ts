@@ -128,6 +128,20 @@ describe("create and start", () => {
 });
 
 describe("the monitor", () => {
+  // the monitor of an attached --rm waits for its CLI to let go, and the CLI waits for rm's lock:
+  // rm must not wait for the monitor to leave once the exit is recorded (it did, 10 s)
+  test("rm -f of an attached --rm container returns at once; the CLI says 137 and nothing is left", async () => {
+    const name = uniqueName("rmatt");
+    const p = spawnCtr(["run", "--rm", ...NONE, "--name", name, ROOTFS, "sleep", "100"]);
+    waitRunning(name);
+    const t = performance.now();
+    expect(ctr(["rm", "-f", name]).code).toBe(0);
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(await p.exited).toBe(137);
+    expect(ctr(["ps", "-aq"]).stdout).toBe("");
+    expect(existsSync(join(root, "names", name))).toBe(false);
+  });
+
   test("the container outlives a CLI killed with -9 and its exit is still recorded", async () => {
     const name = uniqueName("orphan");
     const p = spawnCtr(["run", ...NONE, "--name", name, ROOTFS, "sh", "-c", "sleep 1; exit 4"]);

@@ -1,4 +1,4 @@
-import { exitCodeOf, findContainer, waitExited } from "../runtime/lifecycle.ts";
+import { finalExitCode, findContainer, waitExited } from "../runtime/lifecycle.ts";
 import { type Verb, out, parseSimple, usage } from "./_shared.ts";
 
 export const WAIT_HELP = `Usage:  ctr wait CONTAINER [CONTAINER...]
@@ -11,6 +11,9 @@ Example:
 const wait: Verb = async (args) => {
   const { positionals } = parseSimple(args, [], WAIT_HELP);
   if (positionals.length === 0) usage(`"wait" requires at least 1 argument.`);
-  for (const ref of positionals) out(String(exitCodeOf(await waitExited(findContainer(ref)))));
+  for (const ref of positionals) {
+    const rec = findContainer(ref);
+    out(String(finalExitCode(rec.id, await waitExited(rec))));
+  }
 };
 export default wait;

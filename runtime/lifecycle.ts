@@ -10,7 +10,7 @@ import { withLock } from "./state/lock.ts";
 import { containerDir, containerLock } from "./state/paths.ts";
 import { type ContainerRecord, loadRecord, saveRecord } from "./state/record.ts";
 import { type LiveState, liveState } from "./state/status.ts";
-import { containerEvent } from "./state/events.ts";
+import { containerEvent, readJournal } from "./state/events.ts";
 
 export function findContainer(ref: string): ContainerRecord {
   const id = resolveRef(ref);
@@ -91,6 +91,28 @@ export async function waitExited(rec: ContainerRecord, timeoutMs = Infinity): Pr
 
 export function exitCodeOf(live: LiveState): number {
   return live.exit?.exitCode ?? (live.status === "dead" ? 255 : 0);
+}
+
+/**
+ * The exit code of a container that may have been removed meanwhile (a
+ * --rm container's CLI or monitor removes it at once): its exit.json while
+ * it is there, else the "die" event its monitor journalled before it told
+ * anyone of the exit.
+ */
+export function finalExitCode(id: string, live: LiveState): number {
+  if (live.exit || existsSync(containerDir(id))) return exitCodeOf(live);
+  const { lines } = readJournal();
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (!l.includes(id) || !l.includes('"Action":"die"')) continue;
+    try {
+      const e = JSON.parse(l) as { Action: string; Actor: { ID: string; Attributes: Record<string, string> } };
+      if (e.Action === "die" && e.Actor.ID === id) return Number(e.Actor.Attributes.exitCode);
+    } catch {
+      // a line cut short: keep looking
+    }
+  }
+  return exitCodeOf(live);
 }
 
 /** For `start`: the created init is blocked opening exec.fifo for writing; reading it lets it exec. */

@@ -128,6 +128,17 @@ describe("create and start", () => {
 });
 
 describe("the monitor", () => {
+  test("wait on a --rm container prints its exit code, though its CLI removes it the moment it exits", async () => {
+    for (let i = 0; i < 3; i++) {
+      const name = uniqueName("waitrm");
+      const p = spawnCtr(["run", "--rm", ...NONE, "--name", name, ROOTFS, "sh", "-c", "sleep 0.3; exit 3"]);
+      waitRunning(name);
+      const w = await ctrAsync(["wait", name]);
+      expect(w.stdout).toBe("3\n");
+      expect(await p.exited).toBe(3);
+    }
+  });
+
   // the monitor of an attached --rm waits for its CLI to let go, and the CLI waits for rm's lock:
   // rm must not wait for the monitor to leave once the exit is recorded (it did, 10 s)
   test("rm -f of an attached --rm container returns at once; the CLI says 137 and nothing is left", async () => {

@@ -1,5 +1,5 @@
 // Reads the json-file log the monitor writes (one JSON object per line).
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 export interface LogEntry {
   log: string;
@@ -41,7 +41,9 @@ export async function readLogs(path: string, o: LogOptions, emit: (e: LogEntry) 
   let pos = 0;
   let rest = "";
   const readMore = (): LogEntry[] => {
-    const size = statSync(path).size;
+    // by the open file, not its path: a --rm container's log is unlinked the
+    // moment it is removed, and what it wrote last is still to be read
+    const size = fstatSync(fd).size;
     if (size <= pos) return [];
     const buf = Buffer.alloc(size - pos);
     const n = readSync(fd, buf, 0, buf.length, pos);

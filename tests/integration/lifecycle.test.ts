@@ -254,6 +254,14 @@ describe("top, rename, tty, signals, logs", () => {
     ctr(["rm", name]);
   });
 
+  test("logs -f of a --rm container: every line, to the last one written before it was removed, and exit 0", async () => {
+    const id = ctr(["run", "-d", "--rm", ...NONE, ROOTFS, "sh", "-c", "echo a; sleep 0.3; echo b"]).stdout.trim();
+    const f = await ctrAsync(["logs", "-f", id]);
+    expect(f.stdout).toBe("a\nb\n");
+    expect(f.stderr).toBe("");
+    expect(f.code).toBe(0);
+  });
+
   test("logs --tail, --timestamps, --since, -f", async () => {
     const name = uniqueName("logs");
     ctr(["run", "-d", ...NONE, "--name", name, ROOTFS, "sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done; sleep 1; echo late"]);

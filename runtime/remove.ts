@@ -95,10 +95,13 @@ async function stopForRemoval(rec: ContainerRecord, force: boolean): Promise<voi
   // the monitor records the exit, then leaves, or (an attached --rm, the
   // daemon's) waits for its CLI to let go of the report channel, a CLI that
   // may be waiting for this very lock: either way, once the exit is
-  // recorded nothing more of it touches the directory. If it is this rm's own
-  // parent (its ON_EXIT rm), it has recorded it already.
+  // recorded nothing more of it touches the directory, unless it restarts
+  // containers (it may be starting the next run now: wait for it to see
+  // "stopped" and leave). If it is this rm's own parent (its ON_EXIT rm), it
+  // has recorded the exit already.
   if (rec.monitorPid && rec.monitorPid !== process.pid) {
-    const settled = () => !isAlive(rec.monitorPid!, rec.monitorStart) || exitRecorded(rec.id);
+    const noRestarts = rec.spec.restart.name === "no";
+    const settled = () => !isAlive(rec.monitorPid!, rec.monitorStart) || (noRestarts && exitRecorded(rec.id));
     for (const end = Date.now() + 10000; !settled() && Date.now() < end; ) await Bun.sleep(5);
     if (!settled()) signal(rec.monitorPid, "SIGKILL");
   }

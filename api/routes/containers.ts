@@ -25,7 +25,7 @@ import { lastExit, watchAutoRemove } from "../exits.ts";
 import { dropStdin, hasStdin, keepStdin, pumpStdin } from "../stdin.ts";
 import { frame, hijack } from "../hijack.ts";
 import { apiLog } from "../log.ts";
-import { LogReader } from "../logstream.ts";
+import { LogReader } from "../../runtime/logs.ts";
 import { ApiError, CTR_RUN_ARGV, json, mapErrors, queryBool, readJson, type Route } from "../route.ts";
 
 const ID = "([^/]+)";
@@ -386,9 +386,8 @@ function logs(req: Request, m: RegExpExecArray): Response {
         return tty ? text : frame(e.stream === "stderr" ? 2 : 1, text);
       };
       try {
-        // the tail is of what is there now; what follows comes as it is written
-        let first = reader.readNew().filter(keep);
-        if (tail !== undefined) first = tail <= 0 ? [] : first.slice(-tail);
+        // the tail is of what is there now (read back from the end); what follows comes as it is written
+        const first = tail !== undefined ? reader.last(Math.max(tail, 0), keep) : reader.readNew().filter(keep);
         for (const e of first) c.enqueue(encode(e));
         if (follow) for await (const e of reader.follow(() => stillActive(rec.id), () => cancelled)) if (keep(e)) c.enqueue(encode(e));
         if (!cancelled) c.close();

@@ -23,7 +23,6 @@ import { type Chain, cmd, type Command, dnatTo, expr, type Expr, match, NF_INET,
 import { genOf, Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
 import type { Message } from "./netlink/codec.ts";
 import { NetError } from "./errors.ts";
-import { trace } from "../runtime/trace.ts";
 
 export type { Rule };
 
@@ -129,7 +128,6 @@ export function addRules(rules: FwRule[], nft?: Nftables): number | undefined {
   if (rules.length === 0) return undefined;
   // NLM_F_ECHO on the first command: the kernel answers with the table if it made it, and the generation
   const commands: Command[] = [{ ...cmd.newTable(TABLE), flags: NLM_F_CREATE | NLM_F_ECHO }, ...CHAINS.map((c) => cmd.newChain(TABLE, c)), ...rules.map((r) => cmd.newRule(TABLE, r.chain, r.exprs, r.comment))];
-  trace("nft: commands built");
   let notes: Message[];
   try {
     notes = nft ? nft.batch(commands, `table ip ${TABLE}`) : withNftables((n) => n.batch(commands, `table ip ${TABLE}`));
@@ -173,11 +171,8 @@ export function removeRules(which: (r: Rule) => boolean): number {
     throw e;
   }
   try {
-    trace("nft: open");
     const gen = nft.generation();
-    trace("nft: gen");
     const all = nft.rules(TABLE);
-    trace("nft: dump");
     const gone = all.filter(which);
     const deletes = gone.map((r) => cmd.delRule(TABLE, r.chain, r.handle));
     if (gone.length < all.length) {

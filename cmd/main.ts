@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
     write(2, `ctr: '${verb}' is not a ctr command.\nSee 'ctr --help'\n`);
     return 1;
   }
+  // the binary starts with the JIT held back (build.ts): what runs for long gets it back
+  if (!SHORT_LIVED.has(verb)) Bun.unsafe.setJITPolicy(1);
   try {
     // -H / CTR_HOST: a client of the daemon (which itself always acts on this host)
     const mod = host && verb !== "daemon" ? { default: await (await import("./remote.ts")).remoteVerb(host, verb) } : await entry.load();
@@ -40,6 +42,14 @@ async function main(argv: string[]): Promise<number> {
     return fail(e, entry.errorCode);
   }
 }
+
+/**
+ * Verbs that do their work once and leave: their code stays in the
+ * interpreter, where it runs sooner than the JIT could compile it. The others
+ * (the daemon, the DNS server and port proxy, logs -f, stats, image import
+ * and pull, ...) loop for long and get the normal JIT policy.
+ */
+const SHORT_LIVED = new Set(["run", "create", "start", "stop", "kill", "rm", "exec", "ps", "inspect", "wait", "pause", "unpause", "rename", "port", "top", "version", "network", "spec", "debug", "check", "images", "rmi", "tag", "oci"]);
 
 /** What only runc's command line has: its global flags (containerd's shim passes --log), its own commands, create --bundle. */
 const RUNC_ONLY = new Set(["--runc-compat", "--log", "--log-format", "--systemd-cgroup", "--criu", "--rootless", "--debug", "state", "delete", "features", "list", "resume"]);

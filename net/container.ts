@@ -17,13 +17,13 @@ import { isManagedMode, netnsPath } from "./modes.ts";
 import { configPath, hostResolvConfPath, type NetConfig, quickSettings } from "./settings.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
-import { type Netlink, withNetlink } from "./netlink/client.ts";
+import { Netlink } from "./netlink/client.ts";
 import { createNetns, removeNetns } from "./netns.ts";
 import { readProxyRecord } from "./published.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
 import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
-import { type Endpoint, listNetworks, loadNetwork, networkFile, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
+import { type Endpoint, listNetworks, loadNetwork, lockNetworks, networkFile, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
   root: string;
@@ -162,11 +162,35 @@ export function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
 }
 
 /**
- * Creates and wires the container's namespace. Every endpoint is recorded
- * before anything is made, so whatever fails next, teardownContainerNet
- * (called by rm) finds and removes it.
+ * Creates and wires the container's namespace in one go (a restored
+ * checkpoint's: nothing runs in it yet).
  */
 export async function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<ContainerNet> {
+  return (await beginContainerNet(ctx, r)).finish();
+}
+
+/** The part of a container's network set-up that can go on while its init prepares its rootfs. */
+export interface PendingNet {
+  /** bind mounts for the plan: host file -> path in the container (they exist already) */
+  files: { source: string; target: string }[];
+  /** wires the endpoints and adds the rules; releases the lock, whatever happens */
+  finish(): ContainerNet;
+  /** releases the lock without wiring (what was recorded and made, rm removes) */
+  abort(): void;
+}
+
+/**
+ * The first half of a container's network: under the networks lock, its
+ * leases recorded (before anything is made, so whatever fails next,
+ * teardownContainerNet, called by rm, finds and removes it), its namespace
+ * pinned (the executor joins it when it clones the init) and its /etc files
+ * written (the init bind-mounts them). The lock is held until finish or abort.
+ *
+ * The run path starts the executor between the two halves, so the veths,
+ * addresses, routes and rules are made while the init mounts its rootfs; the
+ * init waits at its gate (plan step GATE) until finish has returned.
+ */
+export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<PendingNet> {
   const path = netnsPath(ctx.root, r.id);
   const wanted = [...new Set([r.mode, ...r.networks])];
   // the config file is parsed (and the TOML parser loaded) only when the run needs more of it than
@@ -174,64 +198,78 @@ export async function setupContainerNet(ctx: NetContext, r: ContainerNetRequest)
   const quick = quickSettings();
   const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
   const config = needConfig ? await import("./config.ts") : undefined;
-  return withNetLock(ctx.root, () => {
+  const unlock = lockNetworks(ctx.root);
+  let host: Netlink | undefined, inside: Netlink | undefined, fd: number | undefined;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (fd !== undefined) closeSync(fd);
+    inside?.close();
+    host?.close();
+    unlock();
+  };
+  try {
     const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
     const cfg = quick ?? config!.runSettings();
     trace("net: locked, records read");
-    return withNetlink((host) => {
-      const first = nets.map((net) => {
-        reclaim(ctx, host, net);
-        return Object.keys(net.endpoints).length === 0;
-      });
-      nets.forEach((net, k) => {
-        const aliases = net.builtin ? [] : r.aliases;
-        net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
-        saveNetwork(ctx.root, net);
-      });
-      trace("net: reclaimed, leases recorded");
-      const inside = createNetns(path);
-      trace("net: netns created");
-      const fd = openSync(path, "r");
+    const h = (host = Netlink.open());
+    const first = nets.map((net) => {
+      reclaim(ctx, h, net);
+      return Object.keys(net.endpoints).length === 0;
+    });
+    nets.forEach((net, k) => {
+      const aliases = net.builtin ? [] : r.aliases;
+      net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
+      saveNetwork(ctx.root, net);
+    });
+    trace("net: reclaimed, leases recorded");
+    const within = (inside = createNetns(path));
+    const nsFd = (fd = openSync(path, "r"));
+    trace("net: netns created");
+    const dir = containerFiles(ctx.root, r.id);
+    writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
+    writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
+    const ep = nets[0]!.endpoints[r.id]!;
+    const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
+    writeFileSync(join(dir, "hosts.base"), base);
+    // peers are listed for user-defined networks only: on the default one, hosts is the base
+    if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
+    else writeFileSync(join(dir, "hosts"), base);
+    trace("net: files written");
+    const finish = (): ContainerNet => {
       try {
         nets.forEach((net, k) => {
           // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
-          wireEndpoint(host, inside, fd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
+          wireEndpoint(h, within, nsFd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
           emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
         });
+        trace("net: wired");
+        const gen = addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+        if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
+        trace("net: rules added");
       } finally {
-        closeSync(fd);
-        inside.close();
+        release();
       }
-      trace("net: wired");
-      const fw = endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! })));
-      trace("net: rules made");
-      const gen = addRules(fw);
-      trace("net: rules added");
-      const dir = containerFiles(ctx.root, r.id);
-      if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
-      writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
-      writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-      const ep = nets[0]!.endpoints[r.id]!;
-      const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
-      writeFileSync(join(dir, "hosts.base"), base);
-      // peers are listed for user-defined networks only: on the default one, hosts is the base
-      if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
-      else writeFileSync(join(dir, "hosts"), base);
-      trace("net: files written");
       return {
         netns: path,
         ip: ep.ip,
         bridge: nets[0]!.bridge,
         nat: cfg.nat && !nets[0]!.internal,
         ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
-        files: [
-          { source: join(dir, "hosts"), target: "/etc/hosts" },
-          { source: join(dir, "hostname"), target: "/etc/hostname" },
-          { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
-        ],
+        files,
       };
-    });
-  });
+    };
+    const files = [
+      { source: join(dir, "hosts"), target: "/etc/hosts" },
+      { source: join(dir, "hostname"), target: "/etc/hostname" },
+      { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
+    ];
+    return { files, finish, abort: release };
+  } catch (e) {
+    release();
+    throw e;
+  }
 }
 
 /** Every veth and lease of the container, and its namespace. Idempotent. */

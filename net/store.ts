@@ -79,13 +79,24 @@ export function deleteNetwork(root: string, name: string): void {
 
 /** Runs fn holding the networks lock (released on return, throw or process death). */
 export function withNetLock<T>(root: string, fn: () => T): T {
+  const unlock = lockNetworks(root);
+  try {
+    return fn();
+  } finally {
+    unlock();
+  }
+}
+
+/** Takes the networks lock; returns what releases it (process death does too). */
+export function lockNetworks(root: string): () => void {
   mkdirSync(networksDir(root), { recursive: true });
   const path = join(networksDir(root), ".lock");
   const fd = openSync(path, "a");
   try {
     flock(fd, LOCK_EX, path);
-    return fn();
-  } finally {
+  } catch (e) {
     closeSync(fd);
+    throw e;
   }
+  return () => closeSync(fd);
 }

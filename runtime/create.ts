@@ -10,9 +10,11 @@ import { isManagedMode, netnsPath } from "../net/modes.ts";
 import { publishExposed } from "../net/published.ts";
 import { type ContainerSpec, type NamespaceKind, OCI_VERSION } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
-import { type Executor, spawnExecutor } from "./executor.ts";
+import { type Executor, gateFd, spawnExecutor } from "./executor.ts";
+import type { PendingNet } from "../net/container.ts";
 import { mapText, remapRanges } from "./ns/idmap.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
+import type { Step } from "./plan-wire.ts";
 import { hostBoundingSet } from "./features.ts";
 import { resolveCaps } from "./process/capabilities.ts";
 import { seccompProgram } from "./process/seccomp-cache.ts";
@@ -284,36 +286,61 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (record.cgroup.created?.length) saveRecord(record);
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
     trace("cgroup created");
+    // bridge and user-defined networks: the namespace, leases and /etc files now; the veths,
+    // addresses and rules while the init prepares its rootfs, which waits at its gate meanwhile
+    let pendingNet: PendingNet | undefined;
+    let netMod: typeof import("../net/container.ts") | undefined;
     if (isManagedMode(spec.network.mode)) {
       // loaded only when used: --net none/host start without the netlink client
-      const { netContext, setupContainerNet, useEmbeddedDns } = await import("../net/container.ts");
+      netMod = await import("../net/container.ts");
       trace("net loaded");
       const n = spec.network;
-      const net = await setupContainerNet(netContext(stateRoot()), {
+      pendingNet = await netMod.beginContainerNet(netMod.netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
       });
-      input.files = net.files;
-      // a user-defined network's names through its DNS server, unless --dns names others
-      if (net.dnsNetwork && n.dns.length === 0) await useEmbeddedDns(stateRoot(), id, net.dnsNetwork, n.dnsSearch);
-      // -P: the image's exposed ports and --expose, each on a free host port
-      const ports = n.publishAll ? publishExposed(n.ports, [...(image?.exposedPorts ?? []), ...(n.expose ?? [])]) : n.ports;
-      if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, net, ports);
-      trace("network ready");
+      input.files = pendingNet.files;
     }
-    // 0622: the init may have dropped to another user by the time it opens it
-    if (input.execFifo) {
-      mkfifo(input.execFifo, 0o622);
-      chmodSync(input.execFifo, 0o622); // past the umask
-    }
-    if (!spec.oci) input.events = monitorEvents(record);
-    const steps = buildRunPlan(input);
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
-    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive });
-    trace("executor spawned");
-    record.monitorPid = executor.monitorPid;
-    record.monitorStart = procStartTime(executor.monitorPid);
-    saveRecord(record);
+    let executor: Executor;
+    let steps: Step[];
+    try {
+      // 0622: the init may have dropped to another user by the time it opens it
+      if (input.execFifo) {
+        mkfifo(input.execFifo, 0o622);
+        chmodSync(input.execFifo, 0o622); // past the umask
+      }
+      if (!spec.oci) input.events = monitorEvents(record);
+      if (pendingNet) input.gate = gateFd(extraFds.length);
+      steps = buildRunPlan(input);
+      executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive, gate: !!pendingNet });
+      trace("executor spawned");
+      record.monitorPid = executor.monitorPid;
+      record.monitorStart = procStartTime(executor.monitorPid);
+      saveRecord(record);
+      trace("record saved");
+      if (pendingNet) {
+        try {
+          const net = pendingNet.finish();
+          pendingNet = undefined;
+          const n = spec.network;
+          // a user-defined network's names through its DNS server, unless --dns names others
+          if (net.dnsNetwork && n.dns.length === 0) await netMod!.useEmbeddedDns(stateRoot(), id, net.dnsNetwork, n.dnsSearch);
+          // -P: the image's exposed ports and --expose, each on a free host port
+          const ports = n.publishAll ? publishExposed(n.ports, [...(image?.exposedPorts ?? []), ...(n.expose ?? [])]) : n.ports;
+          if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, net, ports);
+          trace("network ready");
+        } catch (e) {
+          // the init gives up at its gate; the executor exits before rm removes what was made
+          executor.closeGate();
+          await executor.proc.exited;
+          throw e;
+        }
+        executor.openGate();
+      }
+    } finally {
+      pendingNet?.abort();
+    }
     const r = executor.next();
     trace("container started");
     if (!r || r.kind === "exit") throw new EngineError("executor exited before the container started");

@@ -39,7 +39,26 @@ export class Executor {
   constructor(
     readonly proc: Bun.Subprocess,
     private readonly fd: number,
+    /** our end of the init's gate (SpawnOptions.gate), until opened or closed */
+    private gate?: number,
   ) {}
+
+  /** Lets the init go on to exec (its network is ready). */
+  openGate(): void {
+    if (this.gate === undefined) return;
+    try {
+      writeSync(this.gate, "1");
+    } catch {
+      // the init failed before its gate (EPIPE): its report says why
+    }
+    this.closeGate();
+  }
+
+  /** The init gives up at its gate: it sees EOF, and the executor reports that step as failed. */
+  closeGate(): void {
+    if (this.gate !== undefined) closeSync(this.gate);
+    this.gate = undefined;
+  }
 
   get monitorPid(): number {
     return this.proc.pid;
@@ -115,12 +134,17 @@ export interface SpawnOptions {
   pipeStdio?: boolean;
   /** only stdin is a pipe from the caller (the daemon's -i container) */
   stdinPipe?: boolean;
+  /** one more socket after extraFds, at the executor's gateFd(extraFds): the init's gate (plan step GATE) */
+  gate?: boolean;
 }
+
+/** Where the executor finds the gate: after the plan (3), report (4) and preserved fds. */
+export const gateFd = (extraFds: number) => 5 + extraFds;
 
 export async function spawnExecutor(steps: Step[], opts: SpawnOptions): Promise<Executor> {
   const io = opts.pipeStdio ? "pipe" : opts.inheritStdio ? "inherit" : "ignore";
   const proc = Bun.spawn([executorPath()], {
-    stdio: [opts.stdinPipe ? "pipe" : io, io, io, "pipe", "pipe", ...(opts.extraFds ?? [])],
+    stdio: [opts.stdinPipe ? "pipe" : io, io, io, "pipe", "pipe", ...(opts.extraFds ?? []), ...(opts.gate ? ["pipe" as const] : [])],
     env: {},
   });
   const planFd = proc.stdio[3] as unknown as number;
@@ -130,5 +154,6 @@ export async function spawnExecutor(steps: Step[], opts: SpawnOptions): Promise<
   while (off < bytes.length) off += writeSync(planFd, bytes, off);
   closeSync(planFd);
   setBlocking(reportFd);
-  return new Executor(proc, reportFd);
+  const gate = opts.gate ? (proc.stdio[gateFd(opts.extraFds?.length ?? 0)] as unknown as number) : undefined;
+  return new Executor(proc, reportFd, gate);
 }

@@ -38,6 +38,8 @@ export interface RunInput {
   /** the rootfs is owned by the mapped ids already (an OCI bundle's): no idmapped mount of it */
   rootfsMapped?: boolean;
   winsize?: { rows: number; cols: number };
+  /** the executor's fd on which the init waits before exec while the CLI wires its network (net/container.ts beginContainerNet) */
+  gate?: number;
   /** files bind-mounted over the rootfs's (/etc/hosts, /etc/hostname, /etc/resolv.conf from net/) */
   files?: { source: string; target: string }[];
   /** /sys/fs/cgroup's mounts for this host's layout (rootfs/cgroupfs.ts) */
@@ -221,6 +223,8 @@ export function buildRunPlan(i: RunInput): Step[] {
     hookSteps("startContainer", i.hooks.startContainer, steps);
     steps.push(...tail);
   }
+  // as late as can be: the rootfs is ready meanwhile; the command runs only on a wired network
+  if (i.gate !== undefined) steps.splice(steps.length - 1, 0, { op: "GATE", args: [String(i.gate)] });
   return steps;
 }
 

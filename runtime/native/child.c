@@ -46,6 +46,7 @@ static int root_fd = -1;
 static char **env_list;
 static char **argv_list;
 static int fifo_fd = -1;
+static int gate_fd = -1;
 static int preserve_fds; /* OCI --preserve-fds: the runtime's fds 3.. arrive at PRESERVED_BASE.. */
 static int idmapped_root = -1;
 
@@ -466,6 +467,22 @@ static int run_hook(const struct op *o) {
   }
 }
 
+/* The CLI wires the container's network while we set up the rootfs; the
+ * command runs only once it says the network is ready. EOF (the CLI failed
+ * or died): ECANCELED, and the monitor reports this step. */
+static int do_gate(void) {
+  if (gate_fd < 0) return 0;
+  char c;
+  ssize_t n;
+  do n = read(gate_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  close(gate_fd);
+  gate_fd = -1;
+  if (n == 1) return 0;
+  if (n == 0) errno = ECANCELED;
+  return -1;
+}
+
 static int hook_step(const struct op *o, int idx) {
   if (strcmp(o->argv[0], "startContainer") != 0) return run_hook(o);
   /* kept for OP_EXEC: they run once `start` has opened the exec fifo */
@@ -563,6 +580,7 @@ static int step(const struct op *o, int idx) {
   case OP_PTY: return do_pty(o);
   case OP_PRESERVE_FDS: preserve_fds = (int)arg_ll(o, 0); return 0;
   case OP_HOOK: return hook_step(o, idx);
+  case OP_GATE: return do_gate();
   case OP_EXEC: {
     if (fifo_fd >= 0) {
       /* create/start: say we are ready, then block until `start` opens the
@@ -586,6 +604,7 @@ static int step(const struct op *o, int idx) {
 
 _Noreturn void child_main(const struct plan *p, int sync, const struct child_stdio *io, const char *fifo) {
   sync_fd = sync;
+  gate_fd = io->gate;
   /* until execve (which resets it) nothing in a namespace we join may look
    * at or through this process: /proc/PID/exe, fd, mem (runc does the same) */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -565,7 +565,11 @@ int main(void) {
   int joined_user = 0;
   for (size_t i = 0; i < plan.n; i++)
     if (plan.ops[i].kind == OP_SETNS && strcmp(plan.ops[i].argv[0], "user") == 0) joined_user = 1;
-  struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 || joined_user };
+  struct child_stdio io = { devnull, -1, -1, (flags & CLONE_NEWUSER) != 0 || joined_user, -1 };
+  if ((o = plan_find(&plan, OP_GATE))) {
+    io.gate = (int)arg_ll(o, 0);
+    fcntl(io.gate, F_SETFD, FD_CLOEXEC);
+  }
   if (inherit) io.in = -1;
   if (!tty && !inherit) {
     /* stdin is a pipe even when nothing is attached (its write end closed at
@@ -595,6 +599,9 @@ int main(void) {
       if (restarts == 0) return 125;
       break;
     }
+    /* the init has passed the gate: restarts find the network ready */
+    if (io.gate >= 0) close(io.gate);
+    io.gate = -1;
     char ts[64], js[512];
     fmt_time(ts, sizeof ts);
     snprintf(js, sizeof js,

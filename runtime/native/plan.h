@@ -83,6 +83,7 @@ enum op_kind {
   /* restore mode: no init steps; CRIU brings the checkpointed tree back as the monitor's child */
   OP_CRIU_RESTORE = 48, /* pidfile, criu argv...: run as our child; --restore-sibling makes the restored init ours */
   OP_INHERIT_FD = 49,   /* "stdin"|"stdout"|"stderr"|path: the next of criu's fds 3.. (named in its --inherit-fd) */
+  OP_GATE = 50,         /* fd: the init waits for one byte on it before exec (the CLI wires the network meanwhile); EOF: it gives up */
   OP_HOOK = 60,         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
   OP_MAX
 };

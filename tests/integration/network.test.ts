@@ -3,7 +3,9 @@
 // behind. Traffic only between namespaces this file made. A bridge name and
 // subnets of its own (CTR_CONFIG), so it never touches the host's links.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { listRules, parseOwner } from "../../net/firewall.ts";
 import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
@@ -267,6 +269,37 @@ describe("parallel and clean", () => {
     expect(await noBridgePorts()).toEqual([]);
     expect(netnsFiles()).toEqual([]);
     expect(endpoints()).toEqual([]);
+  });
+
+  test("a failure while wiring, when the init is already up: its command never runs, nothing is left", async () => {
+    // the veths are made while the init sets up its rootfs (it waits at its gate): a network whose
+    // bridge was replaced by a veth (up) fails there, when the veth is put into it
+    const name = uniqueName("wirefail");
+    const fake = `ctwf${process.pid % 100000}`;
+    const out = mkdtempSync(join(tmpdir(), "ctr-wirefail-"));
+    expect(ctr(["network", "create", "-o", `com.docker.network.bridge.name=${fake}`, "--subnet", `10.${X}.9.0/24`, name]).code).toBe(0);
+    try {
+      withNetlink((nl) => {
+        nl.deleteLink(fake);
+        nl.createVeth({ name: fake, peerName: `${fake}p`, up: true });
+      });
+      const before = new Set(hostLinks());
+      const r = ctr(["run", "--rm", "--net", name, "-v", `${out}:/out`, ROOTFS, "touch", "/out/ran"]);
+      expect(r.code).toBe(125);
+      expect(r.stderr).toContain("EOPNOTSUPP");
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(existsSync(join(out, "ran"))).toBe(false);
+      expect(ctr(["ps", "-aq"]).stdout).toBe("");
+      expect(netnsFiles()).toEqual([]);
+      expect(endpoints(name)).toEqual([]);
+      const added = () => hostLinks().filter((n) => !before.has(n));
+      for (let i = 0; i < 100 && added().length; i++) await Bun.sleep(20); // the veth leaves with its namespace
+      expect(added()).toEqual([]);
+    } finally {
+      withNetlink((nl) => nl.deleteLink(fake));
+      ctr(["network", "rm", name]);
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test("works with PATH emptied: no ip, unshare or brctl binary needed", () => {

@@ -67,6 +67,15 @@ describe("run plan", () => {
     const tail = o.slice(o.indexOf("CAP_BOUNDING"));
     expect(tail).toEqual(["CAP_BOUNDING", "USER", "CAPSET", "NO_NEW_PRIVS", "SECCOMP", "ENV", "ARGV", "EXEC"]);
   });
+  test("a gate (the CLI wires the network meanwhile): the last step before exec, after every privilege is dropped", () => {
+    const g = buildRunPlan(input({ gate: 6, files: [{ source: "/s/hosts", target: "/etc/hosts" }] }));
+    expect(ops(g).slice(-5)).toEqual(["SECCOMP", "ENV", "ARGV", "GATE", "EXEC"]);
+    expect(g.find((x) => x.op === "GATE")!.args).toEqual(["6"]);
+    // its files are bind-mounted before it: they exist when the executor starts
+    expect(ops(g).indexOf("PIVOT_ROOT")).toBeLessThan(ops(g).indexOf("GATE"));
+    expect(g.findIndex((x) => x.op === "MOUNT" && x.args[1] === "/etc/hosts")).toBeLessThan(ops(g).indexOf("PIVOT_ROOT"));
+    expect(o).not.toContain("GATE");
+  });
   test("without no_new_privs seccomp is loaded while CAP_SYS_ADMIN is still held", () => {
     const spec = defaultSpec();
     spec.security.noNewPrivileges = false;

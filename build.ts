@@ -9,7 +9,7 @@ mkdirSync(`${native}/build`, { recursive: true });
 mkdirSync(`${root}/dist`, { recursive: true });
 
 const cc = Bun.which("musl-gcc") ? "musl-gcc" : "gcc";
-const sources = ["main.c", "plan.c", "child.c", "util.c"].map((f) => `${native}/${f}`);
+const sources = ["main.c", "plan.c", "child.c", "netlink.c", "util.c"].map((f) => `${native}/${f}`);
 await $`${cc} -static -Os -s -Wall -Wextra -Werror -std=gnu11 -o ${native}/build/executor ${sources}`;
 
 const pkg = await Bun.file(`${root}/package.json`).json();

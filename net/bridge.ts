@@ -1,6 +1,7 @@
 // The bridge driver: a Linux bridge per network with the gateway address on
 // it, and per endpoint a veth pair whose host end is a port of the bridge and
 // whose other end is created straight inside the container's namespace.
+import { readFileSync } from "node:fs";
 import { allocate, macFor, parseSubnet } from "./ipam.ts";
 import { IFF_UP, type Netlink, NetlinkError } from "./netlink/client.ts";
 import type { Endpoint, NetworkRecord } from "./store.ts";
@@ -15,6 +16,15 @@ export function ensureBridge(host: Netlink, net: NetworkRecord): number {
   host.addAddress(index, net.gateway, parseSubnet(net.subnet).prefix);
   host.setLink(index, { up: true });
   return index;
+}
+
+/** Whether the bridge exists and is up, from sysfs (IFF_UP in its flags): no netlink socket needed. */
+export function bridgeUp(name: string): boolean {
+  try {
+    return (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8"), 16) & IFF_UP) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The host end of a container's veth: "veth" + 8 hex of the id, + the interface number past eth0. */

@@ -31,7 +31,7 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
     const fd = openSync(path, "r");
     try {
       withNetlink((host) => {
-        reclaim(ctx, host, net);
+        reclaim(ctx, net);
         const first = Object.keys(net.endpoints).length === 0;
         net.endpoints[id] = e;
         saveNetwork(ctx.root, net);

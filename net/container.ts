@@ -10,19 +10,21 @@
 // server), and in the container's directory containers/<id>/: hosts,
 // hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
 // (the ruleset generation at which its rules made ctr's table, if they did).
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { planEndpoint, wireEndpoint } from "./bridge.ts";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { bridgeUp, ensureBridge, planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
 import { configPath, hostResolvConfPath, type NetConfig, quickSettings } from "./settings.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
-import { Netlink } from "./netlink/client.ts";
+import { Netlink, withNetlink } from "./netlink/client.ts";
+import type { Step } from "../runtime/plan-wire.ts";
+import { wirePlan } from "./wire-plan.ts";
 import { createNetns, removeNetns } from "./netns.ts";
 import { readProxyRecord } from "./published.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
-import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
+import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule, rulesBatch } from "./firewall.ts";
 import { type Endpoint, listNetworks, loadNetwork, lockNetworks, networkFile, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export interface NetContext {
@@ -110,23 +112,23 @@ export function randomId(): string {
  * with their veths, and forgets released addresses whose veth has gone.
  * Returns whether the record changed (the caller saves it).
  */
-export function reclaim(ctx: NetContext, host: Netlink, net: NetworkRecord): boolean {
+export function reclaim(ctx: NetContext, net: NetworkRecord): boolean {
   let changed = false;
   if (net.released?.length) {
     const before = net.released.length;
-    net.released = net.released.filter((r) => host.linkState(r.veth));
+    // (sysfs, not netlink: this runs on every container's start)
+    net.released = net.released.filter((r) => existsSync(`/sys/class/net/${r.veth}`));
     changed = net.released.length !== before;
   }
-  const stale: string[] = [];
-  for (const [id, e] of Object.entries(net.endpoints)) {
-    if (ctx.alive(id)) continue;
-    host.deleteLink(e.veth);
-    removeNetns(netnsPath(ctx.root, id));
-    delete net.endpoints[id];
-    stale.push(id);
-    changed = true;
-  }
+  const stale = Object.keys(net.endpoints).filter((id) => !ctx.alive(id));
   if (!stale.length) return changed;
+  withNetlink((host) => {
+    for (const id of stale) {
+      host.deleteLink(net.endpoints[id]!.veth);
+      removeNetns(netnsPath(ctx.root, id));
+      delete net.endpoints[id];
+    }
+  });
   saveNetwork(ctx.root, net); // before the rules: a later run must not find the leases again
   // their rules, and the network's if none is left (the next container adds them again)
   const empty = Object.keys(net.endpoints).length === 0;
@@ -166,40 +168,53 @@ export function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
  * checkpoint's: nothing runs in it yet).
  */
 export async function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<ContainerNet> {
-  return (await beginContainerNet(ctx, r)).finish();
+  return (await beginContainerNet(ctx, r, "here")).finish();
 }
 
 /** The part of a container's network set-up that can go on while its init prepares its rootfs. */
 export interface PendingNet {
   /** bind mounts for the plan: host file -> path in the container (they exist already) */
   files: { source: string; target: string }[];
-  /** wires the endpoints and adds the rules; releases the lock, whatever happens */
-  finish(): ContainerNet;
-  /** releases the lock without wiring (what was recorded and made, rm removes) */
+  /**
+   * Records the leases, wires the endpoints and adds the rules, under the
+   * networks lock. With wire, the endpoints are handed to it as the network
+   * plan (net/wire-plan.ts) for the monitor to make; without, they are made
+   * here, in the namespace made by beginContainerNet (netnsBy "here").
+   */
+  finish(wire?: (steps: Step[]) => void): ContainerNet;
+  /** lets go of the sockets without wiring (what was made, rm removes) */
   abort(): void;
 }
 
 /**
- * The first half of a container's network: under the networks lock, its
- * leases recorded (before anything is made, so whatever fails next,
- * teardownContainerNet, called by rm, finds and removes it), its namespace
- * pinned (the executor joins it when it clones the init) and its /etc files
- * written (the init bind-mounts them). The lock is held until finish or abort.
+ * The first half of a container's network, what the init needs before it
+ * starts: its /etc files (bind-mounted by the init; hosts is written by
+ * finish, in place) and, with netnsBy "here", its namespace. On the run path
+ * the monitor makes the namespace (plan step NETNS) and pins it, so nothing
+ * here is shared with another container and no lock is taken.
  *
- * The run path starts the executor between the two halves, so the veths,
- * addresses, routes and rules are made while the init mounts its rootfs; the
- * init waits at its gate (plan step GATE) until finish has returned.
+ * The run path starts the executor between the two halves: finish takes the
+ * networks lock, records the leases and, once the monitor has pinned the
+ * namespace, makes the veths, addresses, routes and rules, all while the
+ * init mounts its rootfs; the init waits at its gate (plan step GATE) until
+ * finish has returned. Whatever finish or the init fails at, rm
+ * (teardownContainerNet) removes what was made.
  */
-export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<PendingNet> {
+export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest, netnsBy: "executor" | "here" = "executor"): Promise<PendingNet> {
   const path = netnsPath(ctx.root, r.id);
   const wanted = [...new Set([r.mode, ...r.networks])];
+  // a network that does not exist: said before anything is made (finish reads them again, locked)
+  for (const n of wanted) if (n !== "bridge" && !existsSync(networkFile(ctx.root, n))) throw new NetError(`network ${n} not found`);
   // the config file is parsed (and the TOML parser loaded) only when the run needs more of it than
   // the default network's record holds: on a state root's first run, or when it sets nat or ip_forward
   const quick = quickSettings();
   const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
   const config = needConfig ? await import("./config.ts") : undefined;
-  const unlock = lockNetworks(ctx.root);
-  let host: Netlink | undefined, inside: Netlink | undefined, fd: number | undefined;
+  const dir = containerFiles(ctx.root, r.id);
+  // where the namespace is pinned (by the monitor, plan step NETNS, or here)
+  mkdirSync(dirname(path), { recursive: true });
+  const inside = netnsBy === "here" ? createNetns(path) : undefined;
+  let fd: number | undefined, unlock: (() => void) | undefined, host: Netlink | undefined;
   let released = false;
   const release = () => {
     if (released) return;
@@ -207,64 +222,73 @@ export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest)
     if (fd !== undefined) closeSync(fd);
     inside?.close();
     host?.close();
-    unlock();
+    unlock?.();
   };
+  const files = [
+    { source: join(dir, "hosts"), target: "/etc/hosts" },
+    { source: join(dir, "hostname"), target: "/etc/hostname" },
+    { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
+  ];
   try {
-    const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
-    const cfg = quick ?? config!.runSettings();
-    trace("net: locked, records read");
-    const h = (host = Netlink.open());
-    const first = nets.map((net) => {
-      reclaim(ctx, h, net);
-      return Object.keys(net.endpoints).length === 0;
-    });
-    nets.forEach((net, k) => {
-      const aliases = net.builtin ? [] : r.aliases;
-      net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
-      saveNetwork(ctx.root, net);
-    });
-    trace("net: reclaimed, leases recorded");
-    const within = (inside = createNetns(path));
-    const nsFd = (fd = openSync(path, "r"));
-    trace("net: netns created");
-    const dir = containerFiles(ctx.root, r.id);
     writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
     writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-    const ep = nets[0]!.endpoints[r.id]!;
-    const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
-    writeFileSync(join(dir, "hosts.base"), base);
-    // peers are listed for user-defined networks only: on the default one, hosts is the base
-    if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
-    else writeFileSync(join(dir, "hosts"), base);
-    trace("net: files written");
-    const finish = (): ContainerNet => {
+    writeFileSync(join(dir, "hosts"), "");
+    trace("net: files made");
+    const finish = (wire?: (steps: Step[]) => void): ContainerNet => {
       try {
-        nets.forEach((net, k) => {
-          // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
-          wireEndpoint(h, within, nsFd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
-          emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
+        unlock = lockNetworks(ctx.root);
+        const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
+        const cfg = quick ?? config!.runSettings();
+        const first = nets.map((net) => {
+          reclaim(ctx, net);
+          return Object.keys(net.endpoints).length === 0;
         });
+        nets.forEach((net, k) => {
+          const aliases = net.builtin ? [] : r.aliases;
+          net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
+          saveNetwork(ctx.root, net);
+        });
+        trace("net: locked, leases recorded");
+        const ep = nets[0]!.endpoints[r.id]!;
+        const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
+        writeFileSync(join(dir, "hosts.base"), base);
+        // peers are listed for user-defined networks only: on the default one, hosts is the base
+        if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
+        else writeFileSync(join(dir, "hosts"), base);
+        if (wire) {
+          // the monitor wires them (runtime/native/netlink.c); a bridge that is not there (a
+          // network's first container since boot) or down is seen to here (sysfs: no netlink)
+          for (const net of nets) if (!bridgeUp(net.bridge)) withNetlink((h) => ensureBridge(h, net));
+          // and the rules (the monitor writes nft-gen when its batch made the table)
+          const rules = rulesBatch(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+          wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), rules));
+        } else {
+          const h = (host = Netlink.open());
+          const within = inside!;
+          const nsFd = (fd = openSync(path, "r"));
+          nets.forEach((net, k) => {
+            // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
+            wireEndpoint(h, within, nsFd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
+          });
+        }
+        for (const net of nets) emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
+        if (!wire) {
+          const gen = addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+          if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
+        }
         trace("net: wired");
-        const gen = addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
-        if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
-        trace("net: rules added");
+        return {
+          netns: path,
+          ip: ep.ip,
+          bridge: nets[0]!.bridge,
+          nat: cfg.nat && !nets[0]!.internal,
+          ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
+          files,
+        };
       } finally {
         release();
       }
-      return {
-        netns: path,
-        ip: ep.ip,
-        bridge: nets[0]!.bridge,
-        nat: cfg.nat && !nets[0]!.internal,
-        ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
-        files,
-      };
     };
-    const files = [
-      { source: join(dir, "hosts"), target: "/etc/hosts" },
-      { source: join(dir, "hostname"), target: "/etc/hostname" },
-      { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
-    ];
     return { files, finish, abort: release };
   } catch (e) {
     release();

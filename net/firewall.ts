@@ -19,7 +19,7 @@
 // first container joins) and removed by owner at rm (a network's when its
 // last container leaves); when the table holds no rule it is deleted, so a
 // host where no container runs carries nothing of ctr's.
-import { type Chain, cmd, type Command, dnatTo, expr, type Expr, match, NF_INET, NFNL_SUBSYS_NFTABLES, NFT_CMP, NFT_MSG, VERDICT } from "./nftables/codec.ts";
+import { type Chain, cmd, type Command, dnatTo, encodeBatch, expr, type Expr, match, NF_INET, NFNL_SUBSYS_NFTABLES, NFT_CMP, NFT_MSG, VERDICT } from "./nftables/codec.ts";
 import { genOf, Nftables, NftError, type Rule, withNftables } from "./nftables/client.ts";
 import type { Message } from "./netlink/codec.ts";
 import { NetError } from "./errors.ts";
@@ -126,8 +126,7 @@ function plainly(e: unknown): never {
  */
 export function addRules(rules: FwRule[], nft?: Nftables): number | undefined {
   if (rules.length === 0) return undefined;
-  // NLM_F_ECHO on the first command: the kernel answers with the table if it made it, and the generation
-  const commands: Command[] = [{ ...cmd.newTable(TABLE), flags: NLM_F_CREATE | NLM_F_ECHO }, ...CHAINS.map((c) => cmd.newChain(TABLE, c)), ...rules.map((r) => cmd.newRule(TABLE, r.chain, r.exprs, r.comment))];
+  const commands = addCommands(rules);
   let notes: Message[];
   try {
     notes = nft ? nft.batch(commands, `table ip ${TABLE}`) : withNftables((n) => n.batch(commands, `table ip ${TABLE}`));
@@ -137,6 +136,33 @@ export function addRules(rules: FwRule[], nft?: Nftables): number | undefined {
   if (!notes.some((m) => m.type === msgType(NFT_MSG.NEWTABLE))) return undefined;
   const gen = notes.find((m) => m.type === msgType(NFT_MSG.NEWGEN));
   return gen && genOf(gen);
+}
+
+/** The table (if need be), its chains and the rules: one batch. */
+function addCommands(rules: FwRule[]): Command[] {
+  // NLM_F_ECHO on the first command: the kernel answers with the table if it made it, and the generation
+  return [{ ...cmd.newTable(TABLE), flags: NLM_F_CREATE | NLM_F_ECHO }, ...CHAINS.map((c) => cmd.newChain(TABLE, c)), ...rules.map((r) => cmd.newRule(TABLE, r.chain, r.exprs, r.comment))];
+}
+
+/**
+ * addRules' batch as bytes, for the monitor to send (plan step NET_NFT,
+ * runtime/native/netlink.c): it checks every answer and, when the batch made
+ * the table, writes the generation to the container's nft-gen as addRules'
+ * caller does. With how many commands answer.
+ */
+export function rulesBatch(rules: FwRule[]): { bytes: Uint8Array; commands: number } | undefined {
+  if (rules.length === 0) return undefined;
+  const commands = addCommands(rules);
+  return { bytes: encodeBatch(commands, Math.floor(Math.random() * 1e6) * 16), commands: commands.length };
+}
+
+/** The error a user sees when the monitor's batch (rulesBatch) was refused. */
+export function rulesError(errno: number, detail = "nf_tables batch"): NetError {
+  try {
+    plainly(new NftError(detail, errno, `table ip ${TABLE}`));
+  } catch (e) {
+    return e as NetError;
+  }
 }
 
 /**

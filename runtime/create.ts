@@ -10,7 +10,7 @@ import { isManagedMode, netnsPath } from "../net/modes.ts";
 import { publishExposed } from "../net/published.ts";
 import { type ContainerSpec, type NamespaceKind, OCI_VERSION } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
-import { type Executor, gateFd, spawnExecutor } from "./executor.ts";
+import { type Executor, gateFd, type Report, spawnExecutor } from "./executor.ts";
 import type { PendingNet } from "../net/container.ts";
 import { mapText, remapRanges } from "./ns/idmap.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
@@ -71,7 +71,10 @@ function namespaceChoices(spec: ContainerSpec, id: string): NsChoice[] {
   for (const kind of kinds) {
     let mode = spec.namespaces[kind] ?? { mode: "private" as const };
     if (kind === "net") mode = netMode(spec.network.mode, id);
-    if (mode.mode === "private") out.push({ kind, how: "new" });
+    // a network of ctr's (bridge, user-defined): its namespace is made by the monitor, unless it is
+    // there already (a container started again)
+    if (kind === "net" && mode.mode === "path" && isManagedMode(spec.network.mode) && !existsSync(mode.path)) out.push({ kind, how: "make", path: mode.path });
+    else if (mode.mode === "private") out.push({ kind, how: "new" });
     else if (mode.mode === "host") out.push({ kind, how: "host" });
     else if (mode.mode === "path") out.push({ kind, how: "join", path: mode.path });
     else out.push({ kind, how: "join", path: `/proc/${runningPid(mode.container)}/ns/${kind === "mount" ? "mnt" : kind}` });
@@ -84,7 +87,7 @@ function netMode(mode: string, id: string): ContainerSpec["namespaces"]["net"] &
   if (mode === "host") return { mode: "host" };
   if (mode.startsWith("container:")) return { mode: "container", container: mode.slice(10) };
   if (mode.startsWith("ns:")) return { mode: "path", path: mode.slice(3) };
-  // bridge and user-defined networks: a namespace net/ makes before the container (DESIGN.md rule 3)
+  // bridge and user-defined networks: a namespace pinned under the state root (the monitor makes it)
   return { mode: "path", path: netnsPath(stateRoot(), id) };
 }
 
@@ -232,6 +235,51 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
   return { record, input, cgroupRel, hierarchies, deviceRules: devices.map((d) => d.rule) };
 }
 
+/**
+ * The second half of a bridge or user-defined network, while the init sets
+ * up its rootfs (it waits at its gate): the leases, then the network plan for
+ * the monitor to wire (runtime/native/netlink.c); a DNS server and published
+ * ports once it has. The gate opens last, so the command runs on a wired
+ * network. On failure it closes instead, and if the executor failed first
+ * (its report is not the gate's), that is the error. Returns the plan sent.
+ */
+async function finishNet(ex: Executor, pending: PendingNet, net: typeof import("../net/container.ts"), spec: ContainerSpec, id: string, exposed: string[], steps: Step[]): Promise<Step[]> {
+  let plan: Step[] = [];
+  try {
+    const made = pending.finish((p) => {
+      plan = p;
+      ex.sendNetPlan(p);
+    });
+    const n = spec.network;
+    const dns = made.dnsNetwork && n.dns.length === 0 ? made.dnsNetwork : undefined;
+    // -P: the image's exposed ports and --expose, each on a free host port
+    const ports = n.publishAll ? publishExposed(n.ports, [...exposed, ...(n.expose ?? [])]) : n.ports;
+    if (dns || ports.length) {
+      // both need the endpoint: the DNS server listens on the gateway, the proxy dials the container
+      const r = ex.next();
+      if (r?.kind !== "wired") throw (r && (await reportedError(r, steps, plan))) ?? new EngineError("executor exited before the container started");
+    }
+    // a user-defined network's names through its DNS server, unless --dns names others
+    if (dns) await net.useEmbeddedDns(stateRoot(), id, dns, n.dnsSearch);
+    if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, made, ports);
+    trace("network ready");
+  } catch (e) {
+    ex.closeGate();
+    await ex.proc.exited;
+    const r = ex.next();
+    throw (r && (await reportedError(r, steps, plan))) ?? e;
+  }
+  ex.openGate();
+  return plan;
+}
+
+/** What the executor reported as failed, as the user reads it; the gate's own ECANCELED is no cause. */
+async function reportedError(r: Report, steps: Step[], netPlan: Step[]): Promise<Error | undefined> {
+  if (r.kind === "neterror") return (await import("../net/wire-plan.ts")).wireError(netPlan, r.step, r.errno);
+  if (r.kind === "error" && steps[r.step]?.op !== "GATE") return stepError(steps, r.step, r.errno);
+  return undefined;
+}
+
 /** createContainer and startContainer hooks with the state JSON runc hands them ("creating", then "created"), the pid left to the init. */
 function initHooks(oci: NonNullable<ContainerSpec["oci"]>, rec: ContainerRecord): RunInput["hooks"] {
   const out: NonNullable<RunInput["hooks"]> = {};
@@ -304,6 +352,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     let executor: Executor;
     let steps: Step[];
+    let netPlan: Step[] = [];
     try {
       // 0622: the init may have dropped to another user by the time it opens it
       if (input.execFifo) {
@@ -320,33 +369,20 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       saveRecord(record);
       trace("record saved");
       if (pendingNet) {
-        try {
-          const net = pendingNet.finish();
-          pendingNet = undefined;
-          const n = spec.network;
-          // a user-defined network's names through its DNS server, unless --dns names others
-          if (net.dnsNetwork && n.dns.length === 0) await netMod!.useEmbeddedDns(stateRoot(), id, net.dnsNetwork, n.dnsSearch);
-          // -P: the image's exposed ports and --expose, each on a free host port
-          const ports = n.publishAll ? publishExposed(n.ports, [...(image?.exposedPorts ?? []), ...(n.expose ?? [])]) : n.ports;
-          if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, net, ports);
-          trace("network ready");
-        } catch (e) {
-          // the init gives up at its gate; the executor exits before rm removes what was made
-          executor.closeGate();
-          await executor.proc.exited;
-          throw e;
-        }
-        executor.openGate();
+        const pending = pendingNet;
+        pendingNet = undefined;
+        netPlan = await finishNet(executor, pending, netMod!, spec, id, image?.exposedPorts ?? [], steps);
       }
     } finally {
       pendingNet?.abort();
     }
-    const r = executor.next();
+    let r = executor.next();
+    while (r?.kind === "wired") r = executor.next();
     trace("container started");
     if (!r || r.kind === "exit") throw new EngineError("executor exited before the container started");
-    if (r.kind === "error") {
+    if (r.kind === "error" || r.kind === "neterror") {
       await executor.proc.exited;
-      throw stepError(steps, r.step, r.errno);
+      throw await reportedError(r, steps, netPlan);
     }
     return { record, executor, pid: r.pid };
   } catch (e) {

@@ -20,12 +20,18 @@ function executorPath(): string {
 export type Report =
   | { kind: "pid"; pid: number }
   | { kind: "created"; pid: number }
+  /** the monitor wired the network plan (Executor.sendNetPlan) */
+  | { kind: "wired" }
+  /** a step of the network plan failed */
+  | { kind: "neterror"; step: number; errno: number }
   | { kind: "error"; step: number; errno: number }
   | { kind: "exit"; code: number; signal: number };
 
 function parse(line: string): Report | undefined {
   const [k, a = "0", b = "0"] = line.split(" ");
   if (k === "pid" || k === "created") return { kind: k, pid: Number(a) };
+  if (k === "wired") return { kind: k };
+  if (k === "neterror") return { kind: k, step: Number(a), errno: Number(b) };
   if (k === "error") return { kind: "error", step: Number(a), errno: Number(b) };
   if (k === "exit") return { kind: "exit", code: Number(a), signal: Number(b) };
   return undefined;
@@ -42,6 +48,16 @@ export class Executor {
     /** our end of the init's gate (SpawnOptions.gate), until opened or closed */
     private gate?: number,
   ) {}
+
+  /** The network plan (net/wire-plan.ts), for the monitor to run while the init prepares its rootfs. */
+  sendNetPlan(steps: Step[]): void {
+    if (this.gate === undefined) throw new Error("sendNetPlan: no gate");
+    const body = encodePlan(steps);
+    const framed = new Uint8Array(4 + body.length);
+    new DataView(framed.buffer).setUint32(0, body.length, true);
+    framed.set(body, 4);
+    for (let off = 0; off < framed.length; ) off += writeSync(this.gate, framed, off);
+  }
 
   /** Lets the init go on to exec (its network is ready). */
   openGate(): void {
@@ -134,7 +150,7 @@ export interface SpawnOptions {
   pipeStdio?: boolean;
   /** only stdin is a pipe from the caller (the daemon's -i container) */
   stdinPipe?: boolean;
-  /** one more socket after extraFds, at the executor's gateFd(extraFds): the init's gate (plan step GATE) */
+  /** one more socket after extraFds, at the executor's gateFd(extraFds): the network plan, then the init's gate (plan step GATE) */
   gate?: boolean;
 }
 

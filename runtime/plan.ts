@@ -11,7 +11,12 @@ import {
 } from "./rootfs/defaults.ts";
 
 /** How each namespace is obtained, decided before planning. */
-export type NsChoice = { kind: NamespaceKind; how: "new" | "host" | "join"; path?: string };
+/**
+ * new: cloned with the init; host: the host's; join: an existing one at path;
+ * make (net only): made by the monitor and pinned at path, so the CLI can wire
+ * it while the init starts (plan step NETNS; a restart joins it again).
+ */
+export type NsChoice = { kind: NamespaceKind; how: "new" | "host" | "join" | "make"; path?: string };
 
 export interface RunInput {
   spec: ContainerSpec;
@@ -130,6 +135,8 @@ export function buildRunPlan(i: RunInput): Step[] {
   const byMonitor = (n: NsChoice) => n.how === "join" && (n.kind === "pid" || n.kind === "user" || (n.kind === "net" && userns));
   for (const n of i.namespaces) if (byMonitor(n) && n.kind !== "user") steps.push({ op: "SETNS", args: [n.kind, n.path!] });
   for (const n of i.namespaces) if (byMonitor(n) && n.kind === "user") steps.push({ op: "SETNS", args: [n.kind, n.path!] });
+  const made = i.namespaces.find((n) => n.how === "make");
+  if (made) steps.push({ op: "NETNS", args: [made.path!] });
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });
@@ -201,6 +208,7 @@ export function buildRunPlan(i: RunInput): Step[] {
     steps.push({ op: "HOSTNAME", args: [i.hostname] });
     if (s.domainname) steps.push({ op: "DOMAINNAME", args: [s.domainname] });
   }
+  // (a namespace the monitor makes gets lo up from it: net/wire-plan.ts)
   if (ns("net") === "new") steps.push({ op: "LO_UP", args: [] });
   for (const [k, v] of Object.entries(s.sysctls)) steps.push({ op: "SYSCTL", args: [k.replaceAll(".", "/"), v] });
   if (i.fs) {

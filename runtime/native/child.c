@@ -46,7 +46,7 @@ static int root_fd = -1;
 static char **env_list;
 static char **argv_list;
 static int fifo_fd = -1;
-static int gate_fd = -1;
+static int gated; /* the first start of a container whose network the CLI wires: OP_GATE waits */
 static int preserve_fds; /* OCI --preserve-fds: the runtime's fds 3.. arrive at PRESERVED_BASE.. */
 static int idmapped_root = -1;
 
@@ -467,19 +467,17 @@ static int run_hook(const struct op *o) {
   }
 }
 
-/* The CLI wires the container's network while we set up the rootfs; the
- * command runs only once it says the network is ready. EOF (the CLI failed
- * or died): ECANCELED, and the monitor reports this step. */
+/* The CLI (and the monitor, for it) wires the container's network while we
+ * set up the rootfs; the command runs only once the monitor says it is done.
+ * Anything else, or the monitor gone: ECANCELED, reported as this step. */
 static int do_gate(void) {
-  if (gate_fd < 0) return 0;
-  char c;
-  ssize_t n;
-  do n = read(gate_fd, &c, 1);
-  while (n < 0 && errno == EINTR);
-  close(gate_fd);
-  gate_fd = -1;
-  if (n == 1) return 0;
-  if (n == 0) errno = ECANCELED;
+  if (!gated) return 0;
+  struct sync_msg m;
+  int fd = -1;
+  ssize_t n = sync_recv(sync_fd, &m, &fd);
+  if (fd >= 0) close(fd);
+  if (n == sizeof m && m.kind == SYNC_GATE) return 0;
+  errno = ECANCELED;
   return -1;
 }
 
@@ -604,7 +602,8 @@ static int step(const struct op *o, int idx) {
 
 _Noreturn void child_main(const struct plan *p, int sync, const struct child_stdio *io, const char *fifo) {
   sync_fd = sync;
-  gate_fd = io->gate;
+  gated = io->gate >= 0;
+  if (gated) close(io->gate); /* the monitor reads it */
   /* until execve (which resets it) nothing in a namespace we join may look
    * at or through this process: /proc/PID/exe, fd, mem (runc does the same) */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "child.h"
+#include "netlink.h"
 #include "plan.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -301,15 +303,89 @@ struct run {
 };
 
 /* clone the init and take it to execve; returns 0 when it runs */
-static int start_init(struct run *r, unsigned long flags, struct child_stdio *io, const char *fifo) {
+/* OP_NETNS: the init's network namespace, made by us rather than by clone so
+ * that it outlives the init and the CLI can wire it meanwhile: on the first
+ * start we unshare one and bind-mount it at the path (then report "netns");
+ * later starts (restarts) join the pinned one. The init is cloned inside and
+ * we go back to the host's (host_net, opened before), so nothing of ours
+ * (a --rm `ctr rm`) runs in the container's. */
+static int host_net = -1;
+
+static int enter_netns(const struct op *o, int first) {
+  if (host_net < 0 && (host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) return -1;
+  if (!first) {
+    int fd = open(o->argv[0], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int r = setns(fd, CLONE_NEWNET);
+    close(fd);
+    return r;
+  }
+  if (unshare(CLONE_NEWNET) < 0) return -1;
+  int fd = open(o->argv[0], O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+  if (fd < 0) return -1;
+  close(fd);
+  return mount("/proc/self/ns/net", o->argv[0], NULL, MS_BIND, NULL);
+}
+
+static int leave_netns(void) {
+  return host_net >= 0 ? setns(host_net, CLONE_NEWNET) : 0;
+}
+
+/* The first start of a container on a network of ctr's: the CLI sends the
+ * network plan over the gate once it holds the leases (we wire it, in
+ * parallel with the init's rootfs set-up), then one byte once its rules are
+ * in. EOF instead: it failed, and says why. Then the init may exec. */
+static int pass_gate(int gate, const struct op *netns, int sock) {
+  int gate_step = (int)(plan_find(&plan, OP_GATE) - plan.ops);
+  struct plan np;
+  if (plan_read_framed(gate, &np) < 0) { report("error %d %d\n", gate_step, errno); return -1; }
+  if (np.n) {
+    if (!netns) { report("error %d %d\n", gate_step, EINVAL); return -1; }
+    long long gen = -1;
+    int bad = net_wire(&np, netns->argv[0], &gen);
+    if (bad != -1) { report("neterror %d %d\n", bad, errno); return -1; }
+    report("wired\n");
+    /* read back by rm (net/container.ts): the table is all this container's, dropped whole */
+    if (gen >= 0) {
+      char g[24];
+      snprintf(g, sizeof g, "%lld", gen);
+      state_write("nft-gen", g);
+    }
+  }
+  char c;
+  ssize_t n;
+  do n = read(gate, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) { report("error %d %d\n", gate_step, n == 0 ? ECANCELED : errno); return -1; }
+  /* (if the init is gone, it failed a step before: the sync loop reads and reports which) */
+  struct sync_msg go = { SYNC_GATE, 0, 0 };
+  if (write(sock, &go, sizeof go) < 0 && errno != EPIPE) { report("error %d %d\n", gate_step, errno); return -1; }
+  return 0;
+}
+
+static int start_init(struct run *r, unsigned long flags, struct child_stdio *io, const char *fifo, int first) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { report("error -1 %d\n", errno); return -1; }
+  const struct op *netns = plan_find(&plan, OP_NETNS);
+  if (netns && enter_netns(netns, first) < 0) {
+    report("error %d %d\n", (int)(netns - plan.ops), errno);
+    leave_netns();
+    return -1;
+  }
   pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-  if (pid < 0) { report("error -2 %d\n", errno); return -1; }
   if (pid == 0) {
     close(sv[0]);
     child_main(&plan, sv[1], io, fifo);
   }
+  int clone_err = errno;
+  if (netns && leave_netns() < 0) {
+    /* we must not stay in the container's namespace: give up on this start */
+    report("error %d %d\n", (int)(netns - plan.ops), errno);
+    if (pid > 0) { kill(pid, SIGKILL); waitpid(pid, NULL, 0); }
+    return -1;
+  }
+  errno = clone_err;
+  if (pid < 0) { report("error -2 %d\n", errno); return -1; }
   close(sv[1]);
   r->pid = pid;
   r->master = -1;
@@ -325,6 +401,12 @@ static int start_init(struct run *r, unsigned long flags, struct child_stdio *io
   }
   struct sync_msg go = { SYNC_GO, 0, 0 };
   if (write(sv[0], &go, sizeof go) < 0) { report("error -1 %d\n", errno); return -1; }
+  if (io->gate >= 0 && pass_gate(io->gate, netns, sv[0]) < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(sv[0]);
+    return -1;
+  }
   for (;;) {
     struct sync_msg m;
     int fd = -1;
@@ -595,7 +677,7 @@ int main(void) {
     /* a failed restore keeps the exit of the run that was checkpointed */
     if (state_dir && !restore_mode) state_unlink("exit.json");
     long long oom_before = oom_kills();
-    if ((restore_mode ? start_restored(&r, &io) : start_init(&r, flags, &io, fifo)) < 0) {
+    if ((restore_mode ? start_restored(&r, &io) : start_init(&r, flags, &io, fifo, restarts == 0)) < 0) {
       if (restarts == 0) return 125;
       break;
     }

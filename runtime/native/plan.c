@@ -36,10 +36,8 @@ static int take_u32(const unsigned char *b, size_t len, size_t *pos, uint32_t *o
   return 0;
 }
 
-int plan_read(int fd, struct plan *out) {
-  unsigned char *b;
-  size_t len, pos = 0, cap = 64;
-  if (read_all(fd, &b, &len) < 0) return -1;
+static int plan_parse(unsigned char *b, size_t len, struct plan *out) {
+  size_t pos = 0, cap = 64;
   out->n = 0;
   out->ops = calloc(cap, sizeof(struct op));
   for (;;) {
@@ -68,6 +66,35 @@ int plan_read(int fd, struct plan *out) {
   }
   free(b);
   return 0;
+}
+
+int plan_read(int fd, struct plan *out) {
+  unsigned char *b;
+  size_t len;
+  if (read_all(fd, &b, &len) < 0) return -1;
+  return plan_parse(b, len, out);
+}
+
+static int read_exactly(int fd, unsigned char *b, size_t len) {
+  for (size_t n = 0; n < len;) {
+    ssize_t r = read(fd, b + n, len - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) { errno = ECANCELED; return -1; }
+    n += (size_t)r;
+  }
+  return 0;
+}
+
+int plan_read_framed(int fd, struct plan *out) {
+  unsigned char h[4];
+  if (read_exactly(fd, h, 4) < 0) return -1;
+  size_t len = (size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16 | (size_t)h[3] << 24;
+  if (len > (1u << 20)) { errno = EPROTO; return -1; }
+  unsigned char *b = malloc(len ? len : 1);
+  if (!b) return -1;
+  if (read_exactly(fd, b, len) < 0) { free(b); return -1; }
+  return plan_parse(b, len, out);
 }
 
 const struct op *plan_find(const struct plan *p, uint32_t kind) {

@@ -84,7 +84,14 @@ enum op_kind {
   OP_CRIU_RESTORE = 48, /* pidfile, criu argv...: run as our child; --restore-sibling makes the restored init ours */
   OP_INHERIT_FD = 49,   /* "stdin"|"stdout"|"stderr"|path: the next of criu's fds 3.. (named in its --inherit-fd) */
   OP_GATE = 50,         /* fd: the init waits for one byte on it before exec (the CLI wires the network meanwhile); EOF: it gives up */
-  OP_HOOK = 60,         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
+  OP_NETNS = 51,        /* path: the monitor makes the init's network namespace and pins it there (later starts join it) */
+  OP_HOOK = 60,
+  /* the network plan the CLI sends over the gate once it holds the leases (runtime/native/netlink.c) */
+  OP_NET_VETH = 70,     /* ifname (inside), ifindex (0: any), mac, mtu, host end name, bridge */
+  OP_NET_ADDR = 71,     /* ifname, address, prefix length (inside) */
+  OP_NET_ROUTE = 72,    /* gateway: the default route (inside) */
+  OP_NET_NFT = 73,      /* nf_tables batch bytes, commands answering: ctr's rules (host side) */
+  OP_NET_LO = 74,       /* lo up (inside) */         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
   OP_MAX
 };
 
@@ -104,6 +111,8 @@ struct plan {
 };
 
 int plan_read(int fd, struct plan *out);
+/* one plan as u32 length (little-endian) + bytes, from a socket that stays open; EOF: ECANCELED */
+int plan_read_framed(int fd, struct plan *out);
 const struct op *plan_find(const struct plan *p, uint32_t kind);
 long long arg_ll(const struct op *o, uint32_t i);
 unsigned long long arg_hex(const struct op *o, uint32_t i);

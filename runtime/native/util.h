@@ -22,7 +22,8 @@
 #define RESOLVE_IN_ROOT_ 0x10
 
 /* sync messages, init -> monitor (SOCK_SEQPACKET keeps them whole) */
-enum sync_kind { SYNC_GO = 1, SYNC_ERR = 2, SYNC_READY = 3, SYNC_PTY = 4, SYNC_ROOTFS = 5 };
+/* SYNC_GATE (monitor -> init): the network is wired and the CLI is done, go on to exec */
+enum sync_kind { SYNC_GO = 1, SYNC_ERR = 2, SYNC_READY = 3, SYNC_PTY = 4, SYNC_ROOTFS = 5, SYNC_GATE = 6 };
 struct sync_msg {
   int32_t kind;
   int32_t step;

@@ -76,6 +76,16 @@ describe("run plan", () => {
     expect(g.findIndex((x) => x.op === "MOUNT" && x.args[1] === "/etc/hosts")).toBeLessThan(ops(g).indexOf("PIVOT_ROOT"));
     expect(o).not.toContain("GATE");
   });
+  test("a namespace the monitor makes: a NETNS step for the monitor, no clone flag, no setns, no LO_UP in the init", () => {
+    const namespaces = ["pid", "ipc", "uts", "cgroup", "mount"].map((kind) => ({ kind: kind as "pid", how: "new" as const }));
+    const m = buildRunPlan(input({ namespaces: [...namespaces, { kind: "net", how: "make", path: "/s/netns/x" }] }));
+    expect(m.find((x) => x.op === "NETNS")!.args).toEqual(["/s/netns/x"]);
+    expect(Number(m.find((x) => x.op === "CLONE_FLAGS")!.args[0]) & 0x40000000).toBe(0);
+    expect(ops(m)).not.toContain("LO_UP");
+    expect(m.some((x) => (x.op === "SETNS" || x.op === "SETNS_CHILD") && x.args[0] === "net")).toBe(false);
+    // the init is cloned in it: before the clone's steps, with the monitor's own
+    expect(ops(m).indexOf("NETNS")).toBeLessThan(ops(m).indexOf("ROOTFS"));
+  });
   test("without no_new_privs seccomp is loaded while CAP_SYS_ADMIN is still held", () => {
     const spec = defaultSpec();
     spec.security.noNewPrivileges = false;

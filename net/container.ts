@@ -321,7 +321,9 @@ export async function teardownContainerNet(ctx: NetContext, id: string): Promise
     // its masquerade and DNAT rules, and its networks' once they are empty: when its own batch made
     // the table, its networks are empty now and nothing changed since, all of it is the table
     const gen = madeTable(ctx.root, id);
-    if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
+    // (the monitor of a --rm container dropped it already, as its init exited)
+    if (gen === "dropped") trace("rm: table dropped by the monitor");
+    else if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
     else removeRules(leaving(id, mine, true));
     for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) dns?.stopDns(ctx.root, n.name);
     trace("rm: rules removed");
@@ -330,12 +332,17 @@ export async function teardownContainerNet(ctx: NetContext, id: string): Promise
   });
 }
 
-/** The generation at which the container's rules made ctr's table (nft-gen), if they did; read once. */
-function madeTable(root: string, id: string): number | undefined {
+/**
+ * The generation at which the container's rules made ctr's table (nft-gen),
+ * if they did, or "dropped" if its monitor dropped the table already; read once.
+ */
+function madeTable(root: string, id: string): number | "dropped" | undefined {
   const file = join(containerFiles(root, id), "nft-gen");
   try {
-    const gen = Number(readFileSync(file, "utf8"));
+    const text = readFileSync(file, "utf8");
     rmSync(file);
+    if (text === "dropped") return text;
+    const gen = Number(text);
     return Number.isInteger(gen) ? gen : undefined;
   } catch {
     return undefined;

@@ -61,6 +61,18 @@ static void state_write(const char *name, const char *json) {
   write_file_atomic(path, json, strlen(json));
 }
 
+static ssize_t state_read(const char *name, char *buf, size_t n) {
+  if (!state_dir || n == 0) return -1;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", state_dir, name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t r = read(fd, buf, n - 1);
+  close(fd);
+  buf[r > 0 ? r : 0] = 0;
+  return r;
+}
+
 static void state_unlink(const char *name) {
   char path[4096];
   if (!state_dir) return;
@@ -698,6 +710,13 @@ int main(void) {
 
     int st = relay(&r, tty ? NULL : &out, tty ? NULL : &err, pin[1], sfd);
     int code = exit_code(st);
+    /* --rm on a network of ctr's: its kernel side goes now, from here, before the exit is
+     * told (rm then finds "dropped" in nft-gen, and no pin); the records are rm's */
+    if (!exec_mode && (o = plan_find(&plan, OP_NETNS)) && plan_find(&plan, OP_ON_EXIT)) {
+      char g[32] = "";
+      long long gen = state_read("nft-gen", g, sizeof g) > 0 ? atoll(g) : -1;
+      if (net_unwire(o->argv[0], gen)) state_write("nft-gen", "dropped");
+    }
     fmt_time(ts, sizeof ts);
     int oom = oom_before >= 0 && oom_kills() > oom_before;
     snprintf(js, sizeof js, "{\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\",\"restartCount\":%d,\"oomKilled\":%s}\n", code,

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -326,3 +327,74 @@ int net_wire(const struct plan *steps, const char *netns_path, long long *nft_ge
   errno = e;
   return bad;
 }
+
+/* Deletes ctr's nf_tables table in one batch, if the ruleset is still at
+ * generation gen (the one at which this container's batch made it: nothing
+ * but its rules in it). 1: dropped; 0: not (ERESTART, something changed
+ * since, or anything else: rm removes the rules one by one instead). */
+#define NFNL_MSG_BATCH_BEGIN 16
+#define NFNL_MSG_BATCH_END 17
+#define NFNL_SUBSYS_NFTABLES 10
+#define NFT_MSG_DELTABLE ((10 << 8) | 2)
+#define NFNL_BATCH_GENID 1
+#define NFTA_TABLE_NAME 1
+#define NFPROTO_IPV4 2
+
+static void nfgen(struct msg *m, uint8_t family, int subsys) {
+  unsigned char g[4] = { family, 0, (unsigned char)(subsys >> 8), (unsigned char)subsys }; /* res_id is big-endian */
+  put(m, g, sizeof g);
+}
+
+static void header(struct msg *m, size_t at, uint16_t type, uint16_t flags, uint32_t seq) {
+  struct nlhdr h = { (uint32_t)(m->len - at), type, flags, seq, 0 };
+  memcpy(m->b + at, &h, sizeof h);
+}
+
+static int drop_table(long long gen) {
+  struct msg m;
+  memset(&m, 0, sizeof m);
+  struct nlhdr blank = { 0, 0, 0, 0, 0 };
+  uint32_t seq = (uint32_t)getpid() << 8;
+  size_t at = m.len;
+  put(&m, &blank, sizeof blank);
+  nfgen(&m, 0, NFNL_SUBSYS_NFTABLES);
+  unsigned char id[4] = { (unsigned char)(gen >> 24), (unsigned char)(gen >> 16), (unsigned char)(gen >> 8), (unsigned char)gen };
+  attr(&m, NFNL_BATCH_GENID, id, sizeof id);
+  header(&m, at, NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, seq);
+  at = m.len;
+  put(&m, &blank, sizeof blank);
+  nfgen(&m, NFPROTO_IPV4, 0);
+  attr_str(&m, NFTA_TABLE_NAME, "ctr");
+  header(&m, at, NFT_MSG_DELTABLE, NLM_F_REQUEST | NLM_F_ACK, seq + 1);
+  at = m.len;
+  put(&m, &blank, sizeof blank);
+  nfgen(&m, 0, NFNL_SUBSYS_NFTABLES);
+  header(&m, at, NFNL_MSG_BATCH_END, NLM_F_REQUEST, seq + 2);
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+  if (fd < 0) return 0;
+  struct sockaddr_storage kernel;
+  memset(&kernel, 0, sizeof kernel);
+  kernel.ss_family = AF_NETLINK;
+  int ok = 0;
+  if (sendto(fd, m.b, m.len, 0, (struct sockaddr *)&kernel, 12) == (ssize_t)m.len) {
+    unsigned char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    /* the first answer is the command's (or the batch's refusal): an error of 0 is the ack */
+    if (n >= (ssize_t)(sizeof(struct nlhdr) + 4)) {
+      struct nlhdr h;
+      int32_t e;
+      memcpy(&h, buf, sizeof h);
+      memcpy(&e, buf + sizeof h, sizeof e);
+      ok = h.type == NLMSG_ERROR && e == 0 && h.seq == seq + 1;
+    }
+  }
+  close(fd);
+  return ok;
+}
+
+int net_unwire(const char *netns_path, long long gen) {
+  /* the namespace goes once nothing holds it, and the veth with it */
+  if (umount2(netns_path, MNT_DETACH) == 0) unlink(netns_path);
+  return gen >= 0 && drop_table(gen);
+}
+

@@ -284,6 +284,33 @@ describe("nothing left behind", () => {
     expect(removeRules(ownedBy.container(theirs))).toBe(1);
   }, SLOW);
 
+  test("a --rm container's monitor drops the table its batch made as the init exits; not when another container's rules came since", async () => {
+    for (const id of ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean)) ctr(["rm", "-f", id]);
+    expect(listRules()).toEqual([]); // no table: the next batch makes it
+    const alone = uniqueName("alone");
+    const a = ctr(["run", "-d", "--rm", "--name", alone, ROOTFS, "sleep", "100"]).stdout.trim();
+    made.containers.push(a);
+    expect(readFileSync(join(root, "containers", a, "nft-gen"), "utf8")).toMatch(/^\d+$/);
+    expect(ctr(["stop", "-t", "0", alone]).code).toBe(0);
+    for (let i = 0; i < 100 && existsSync(join(root, "containers", a)); i++) await Bun.sleep(20);
+    expect(existsSync(join(root, "containers", a))).toBe(false);
+    expect(tableExists()).toBe(false);
+    // the same, with a second container started meanwhile: the generation moved, so the monitor's
+    // drop is refused (ERESTART) and rm removes the first one's rules alone
+    const first = uniqueName("first");
+    const f = ctr(["run", "-d", "--rm", "--name", first, ROOTFS, "sleep", "100"]).stdout.trim();
+    const second = uniqueName("second");
+    const g = ctr(["run", "-d", "--name", second, ROOTFS, "sleep", "100"]).stdout.trim();
+    made.containers.push(f, g);
+    expect(ctr(["stop", "-t", "0", first]).code).toBe(0);
+    for (let i = 0; i < 100 && existsSync(join(root, "containers", f)); i++) await Bun.sleep(20);
+    const owners = listRules().map((r) => parseOwner(r.comment).container ?? parseOwner(r.comment).network);
+    expect(owners).not.toContain(f);
+    expect(owners).toContain(g);
+    expect(ctr(["rm", "-f", second]).code).toBe(0);
+    expect(tableExists()).toBe(false);
+  }, SLOW);
+
   test("a container gone without rm (a crash): the next run on its network reclaims its lease and its rules", async () => {
     const ghost = uniqueName("ghost");
     const id = ctr(["run", "-d", "--name", ghost, ROOTFS, "true"]).stdout.trim();

@@ -1,41 +1,37 @@
-// A container's networks, end to end: before it exists (its namespace, a
-// veth per network, addresses, routes, its nf_tables rules (net/firewall.ts),
-// /etc/hosts, /etc/hostname, /etc/resolv.conf, a user network's DNS server),
-// while it runs (connect, disconnect) and after (every veth, lease, rule and
-// the namespace removed; a network's rules and DNS server with its last
-// container). All of it under the networks lock.
+// A container's networks, end to end: as it starts (after net/begin.ts: its
+// leases, /etc/hosts, the veth per network, addresses, routes and nf_tables
+// rules (net/firewall.ts) that the monitor makes from net/wire-plan.ts, a user
+// network's DNS server), while it runs (connect, disconnect) and after (every
+// veth, lease, rule and the namespace removed; a network's rules and DNS
+// server with its last container). All of it under the networks lock.
 //
 // Layout under the state root: netns/<id> (the pinned namespace),
 // networks/<name>.json (net/store.ts), networks/<name>.dns.pid (its DNS
 // server), and in the container's directory containers/<id>/: hosts,
 // hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
-// (the ruleset generation at which its rules made ctr's table, if they did).
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+// (the ruleset generation at which its rules made ctr's table, if they did;
+// "dropped" once a --rm container's monitor dropped it).
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { bridgeUp, ensureBridge, planEndpoint, wireEndpoint } from "./bridge.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
-import { configPath, hostResolvConfPath, type NetConfig, quickSettings } from "./settings.ts";
+import { configPath, type NetConfig } from "./settings.ts";
 import { NetError } from "./errors.ts";
 import { firstHost, parseSubnet } from "./ipam.ts";
 import { Netlink, withNetlink } from "./netlink/client.ts";
 import type { Step } from "../runtime/plan-wire.ts";
 import { wirePlan } from "./wire-plan.ts";
-import { createNetns, removeNetns } from "./netns.ts";
+import { removeNetns } from "./netns.ts";
 import { readProxyRecord } from "./published.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
 import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule, rulesBatch } from "./firewall.ts";
-import { type Endpoint, listNetworks, loadNetwork, lockNetworks, networkFile, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
+import { type Endpoint, listNetworks, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
+import type { Begun } from "./begin.ts";
+import { hostsBase, resolvConf } from "./files.ts";
 
-export interface NetContext {
-  root: string;
-  /** is this container still on record? (a lease of one that is not is stale) */
-  alive: (id: string) => boolean;
-}
-
-export function netContext(root: string): NetContext {
-  return { root, alive: (id) => existsSync(join(root, "containers", id)) };
-}
+export { type NetContext, netContext } from "./begin.ts";
+import type { NetContext } from "./begin.ts";
 
 export { isManagedMode, netnsPath };
 const containerFiles = (root: string, id: string) => join(root, "containers", id);
@@ -168,134 +164,76 @@ export function leaving(id: string, nets: NetworkRecord[], whole: boolean) {
  * checkpoint's: nothing runs in it yet).
  */
 export async function setupContainerNet(ctx: NetContext, r: ContainerNetRequest): Promise<ContainerNet> {
+  const { beginContainerNet } = await import("./begin.ts");
   return (await beginContainerNet(ctx, r, "here")).finish();
 }
 
-/** The part of a container's network set-up that can go on while its init prepares its rootfs. */
-export interface PendingNet {
-  /** bind mounts for the plan: host file -> path in the container (they exist already) */
-  files: { source: string; target: string }[];
-  /**
-   * Records the leases, wires the endpoints and adds the rules, under the
-   * networks lock. With wire, the endpoints are handed to it as the network
-   * plan (net/wire-plan.ts) for the monitor to make; without, they are made
-   * here, in the namespace made by beginContainerNet (netnsBy "here").
-   */
-  finish(wire?: (steps: Step[]) => void): ContainerNet;
-  /** lets go of the sockets without wiring (what was made, rm removes) */
-  abort(): void;
-}
-
 /**
- * The first half of a container's network, what the init needs before it
- * starts: its /etc files (bind-mounted by the init; hosts is written by
- * finish, in place) and, with netnsBy "here", its namespace. On the run path
- * the monitor makes the namespace (plan step NETNS) and pins it, so nothing
- * here is shared with another container and no lock is taken.
- *
- * The run path starts the executor between the two halves: finish takes the
- * networks lock, records the leases and, once the monitor has pinned the
- * namespace, makes the veths, addresses, routes and rules, all while the
- * init mounts its rootfs; the init waits at its gate (plan step GATE) until
- * finish has returned. Whatever finish or the init fails at, rm
- * (teardownContainerNet) removes what was made.
+ * The second half of a container's network (net/begin.ts has the first):
+ * under the networks lock, the leases recorded and /etc/hosts written, then
+ * the endpoints and rules, made by the monitor from the plan handed to wire,
+ * or here (a restore, where nothing runs yet). Emits the connect events.
  */
-export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest, netnsBy: "executor" | "here" = "executor"): Promise<PendingNet> {
-  const path = netnsPath(ctx.root, r.id);
-  const wanted = [...new Set([r.mode, ...r.networks])];
-  // a network that does not exist: said before anything is made (finish reads them again, locked)
-  for (const n of wanted) if (n !== "bridge" && !existsSync(networkFile(ctx.root, n))) throw new NetError(`network ${n} not found`);
-  // the config file is parsed (and the TOML parser loaded) only when the run needs more of it than
-  // the default network's record holds: on a state root's first run, or when it sets nat or ip_forward
-  const quick = quickSettings();
-  const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
-  const config = needConfig ? await import("./config.ts") : undefined;
-  const dir = containerFiles(ctx.root, r.id);
-  // where the namespace is pinned (by the monitor, plan step NETNS, or here)
-  mkdirSync(dirname(path), { recursive: true });
-  const inside = netnsBy === "here" ? createNetns(path) : undefined;
+export function finishContainerNet(ctx: NetContext, r: ContainerNetRequest, b: Begun, wire?: (steps: Step[]) => void): ContainerNet {
+  const { path, dir, wanted, files, config, quick, inside } = b;
   let fd: number | undefined, unlock: (() => void) | undefined, host: Netlink | undefined;
-  let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
+  try {
+    unlock = lockNetworks(ctx.root);
+    const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
+    const cfg = quick ?? config!.runSettings();
+    const first = nets.map((net) => {
+      reclaim(ctx, net);
+      return Object.keys(net.endpoints).length === 0;
+    });
+    nets.forEach((net, k) => {
+      const aliases = net.builtin ? [] : r.aliases;
+      net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
+      saveNetwork(ctx.root, net);
+    });
+    trace("net: locked, leases recorded");
+    const ep = nets[0]!.endpoints[r.id]!;
+    const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
+    writeFileSync(join(dir, "hosts.base"), base);
+    // peers are listed for user-defined networks only: on the default one, hosts is the base
+    if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
+    else writeFileSync(join(dir, "hosts"), base);
+    if (wire) {
+      // the monitor wires them (runtime/native/netlink.c); a bridge that is not there (a
+      // network's first container since boot) or down is seen to here (sysfs: no netlink)
+      for (const net of nets) if (!bridgeUp(net.bridge)) withNetlink((h) => ensureBridge(h, net));
+      // and the rules (the monitor writes nft-gen when its batch made the table)
+      const rules = rulesBatch(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+      wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), rules));
+    } else {
+      const h = (host = Netlink.open());
+      const within = inside!;
+      const nsFd = (fd = openSync(path, "r"));
+      nets.forEach((net, k) => {
+        // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
+        wireEndpoint(h, within, nsFd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
+      });
+    }
+    for (const net of nets) emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
+    if (!wire) {
+      const gen = addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+      if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
+    }
+    trace("net: wired");
+    return {
+      netns: path,
+      ip: ep.ip,
+      bridge: nets[0]!.bridge,
+      nat: cfg.nat && !nets[0]!.internal,
+      ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
+      files,
+    };
+  } finally {
     if (fd !== undefined) closeSync(fd);
     inside?.close();
     host?.close();
     unlock?.();
-  };
-  const files = [
-    { source: join(dir, "hosts"), target: "/etc/hosts" },
-    { source: join(dir, "hostname"), target: "/etc/hostname" },
-    { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
-  ];
-  try {
-    writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
-    writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-    writeFileSync(join(dir, "hosts"), "");
-    trace("net: files made");
-    const finish = (wire?: (steps: Step[]) => void): ContainerNet => {
-      try {
-        unlock = lockNetworks(ctx.root);
-        const nets = wanted.map((n) => findNetwork(ctx.root, n, config?.loadNetConfig));
-        const cfg = quick ?? config!.runSettings();
-        const first = nets.map((net) => {
-          reclaim(ctx, net);
-          return Object.keys(net.endpoints).length === 0;
-        });
-        nets.forEach((net, k) => {
-          const aliases = net.builtin ? [] : r.aliases;
-          net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
-          saveNetwork(ctx.root, net);
-        });
-        trace("net: locked, leases recorded");
-        const ep = nets[0]!.endpoints[r.id]!;
-        const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
-        writeFileSync(join(dir, "hosts.base"), base);
-        // peers are listed for user-defined networks only: on the default one, hosts is the base
-        if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
-        else writeFileSync(join(dir, "hosts"), base);
-        if (wire) {
-          // the monitor wires them (runtime/native/netlink.c); a bridge that is not there (a
-          // network's first container since boot) or down is seen to here (sysfs: no netlink)
-          for (const net of nets) if (!bridgeUp(net.bridge)) withNetlink((h) => ensureBridge(h, net));
-          // and the rules (the monitor writes nft-gen when its batch made the table)
-          const rules = rulesBatch(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
-          wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), rules));
-        } else {
-          const h = (host = Netlink.open());
-          const within = inside!;
-          const nsFd = (fd = openSync(path, "r"));
-          nets.forEach((net, k) => {
-            // a namespace just made holds only lo (ifindex 1): eth0 is made as ifindex 2, eth1 3, ...
-            wireEndpoint(h, within, nsFd, net, net.endpoints[r.id]!, { defaultRoute: k === 0, index: 2 + k, lo: k === 0 });
-          });
-        }
-        for (const net of nets) emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
-        if (!wire) {
-          const gen = addRules(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
-          if (gen !== undefined) writeFileSync(join(dir, "nft-gen"), String(gen));
-        }
-        trace("net: wired");
-        return {
-          netns: path,
-          ip: ep.ip,
-          bridge: nets[0]!.bridge,
-          nat: cfg.nat && !nets[0]!.internal,
-          ...(nets[0]!.builtin ? {} : { dnsNetwork: nets[0]! }),
-          files,
-        };
-      } finally {
-        release();
-      }
-    };
-    return { files, finish, abort: release };
-  } catch (e) {
-    release();
-    throw e;
   }
 }
-
 /** Every veth and lease of the container, and its namespace. Idempotent. */
 export async function teardownContainerNet(ctx: NetContext, id: string): Promise<void> {
   // the proxy's code (sockets) and the DNS server's are loaded only for containers that use them
@@ -359,22 +297,6 @@ export function containerEndpoints(root: string, id: string): { network: Network
 
 // --- files ---
 
-const LOCALHOST = `127.0.0.1\tlocalhost
-::1\tlocalhost ip6-localhost ip6-loopback
-fe00::0\tip6-localnet
-ff00::0\tip6-mcastprefix
-ff02::1\tip6-allnodes
-ff02::2\tip6-allrouters
-`;
-
-export function hostsBase(ip: string, hostname: string, extraHosts: string[]): string {
-  const extra = extraHosts.map((h) => {
-    const i = h.indexOf(":");
-    return `${h.slice(i + 1)}\t${h.slice(0, i)}\n`;
-  });
-  return `${LOCALHOST}${extra.join("")}${ip}\t${hostname}\n`;
-}
-
 /**
  * Rewrites /etc/hosts of every container on these networks: its own lines,
  * then its peers on each user-defined network it shares with them (name,
@@ -420,29 +342,4 @@ export async function useEmbeddedDns(root: string, id: string, net: NetworkRecor
     return;
   }
   writeFileSync(join(containerFiles(root, id), "resolv.conf"), resolvConf([net.gateway], dnsSearch));
-}
-
-/** --dns/--dns-search, else the host's resolv.conf without loopback servers (unreachable from a namespace). */
-export function resolvConf(dns: string[], search: string[], hostConf = readHost(hostResolvConfPath())): string {
-  // read word by word rather than with regular expressions (compiled on first use: time a cold run pays)
-  const fromHost: string[] = [], fromSearch: string[] = [], options: string[] = [];
-  for (const line of hostConf.split("\n")) {
-    const w = line.replaceAll("\t", " ").replaceAll("\r", " ").split(" ").filter((x) => x !== "");
-    if (w.length < 2) continue; // "options" alone is no options line
-    if (w[0] === "nameserver") fromHost.push(w[1]!);
-    else if (w[0] === "search") fromSearch.push(...w.slice(1));
-    else if (w[0] === "options") options.push(line.trim());
-  }
-  let servers = dns.length ? dns : fromHost.filter((s) => !s.startsWith("127.") && s !== "::1");
-  if (servers.length === 0) servers = ["8.8.8.8", "8.8.4.4"]; // Docker's fallback
-  const domains = search.length ? search : fromSearch;
-  return [...servers.map((s) => `nameserver ${s}`), ...(domains.length ? [`search ${domains.join(" ")}`] : []), ...options, ""].join("\n");
-}
-
-function readHost(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return "";
-  }
 }

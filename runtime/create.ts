@@ -11,7 +11,7 @@ import { publishExposed } from "../net/published.ts";
 import { type ContainerSpec, type NamespaceKind, OCI_VERSION } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, gateFd, type Report, spawnExecutor } from "./executor.ts";
-import type { PendingNet } from "../net/container.ts";
+import type { PendingNet } from "../net/begin.ts";
 import { mapText, remapRanges } from "./ns/idmap.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
 import type { Step } from "./plan-wire.ts";
@@ -243,10 +243,10 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
  * network. On failure it closes instead, and if the executor failed first
  * (its report is not the gate's), that is the error. Returns the plan sent.
  */
-async function finishNet(ex: Executor, pending: PendingNet, net: typeof import("../net/container.ts"), spec: ContainerSpec, id: string, exposed: string[], steps: Step[]): Promise<Step[]> {
+async function finishNet(ex: Executor, pending: PendingNet, spec: ContainerSpec, id: string, exposed: string[], steps: Step[]): Promise<Step[]> {
   let plan: Step[] = [];
   try {
-    const made = pending.finish((p) => {
+    const made = await pending.finish((p) => {
       plan = p;
       ex.sendNetPlan(p);
     });
@@ -260,7 +260,7 @@ async function finishNet(ex: Executor, pending: PendingNet, net: typeof import("
       if (r?.kind !== "wired") throw (r && (await reportedError(r, steps, plan))) ?? new EngineError("executor exited before the container started");
     }
     // a user-defined network's names through its DNS server, unless --dns names others
-    if (dns) await net.useEmbeddedDns(stateRoot(), id, dns, n.dnsSearch);
+    if (dns) await (await import("../net/container.ts")).useEmbeddedDns(stateRoot(), id, dns, n.dnsSearch);
     if (ports.length) await (await import("../net/ports.ts")).publishPorts(stateRoot(), id, made, ports);
     trace("network ready");
   } catch (e) {
@@ -337,13 +337,12 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     // bridge and user-defined networks: the namespace, leases and /etc files now; the veths,
     // addresses and rules while the init prepares its rootfs, which waits at its gate meanwhile
     let pendingNet: PendingNet | undefined;
-    let netMod: typeof import("../net/container.ts") | undefined;
     if (isManagedMode(spec.network.mode)) {
-      // loaded only when used: --net none/host start without the netlink client
-      netMod = await import("../net/container.ts");
+      // loaded only when used, and only this small first half before the executor starts
+      const { beginContainerNet, netContext } = await import("../net/begin.ts");
       trace("net loaded");
       const n = spec.network;
-      pendingNet = await netMod.beginContainerNet(netMod.netContext(stateRoot()), {
+      pendingNet = await beginContainerNet(netContext(stateRoot()), {
         id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
         ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
       });
@@ -371,7 +370,7 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       if (pendingNet) {
         const pending = pendingNet;
         pendingNet = undefined;
-        netPlan = await finishNet(executor, pending, netMod!, spec, id, image?.exposedPorts ?? [], steps);
+        netPlan = await finishNet(executor, pending, spec, id, image?.exposedPorts ?? [], steps);
       }
     } finally {
       pendingNet?.abort();

@@ -1,7 +1,7 @@
 // IPAM without root: subnets, allocation, overlaps, MACs; and the files a
 // container's network gets (/etc/hosts, /etc/resolv.conf).
 import { describe, expect, test } from "bun:test";
-import { hostsBase, resolvConf } from "../../../net/container.ts";
+import { hostsBase, resolvConf } from "../../../net/files.ts";
 import { allocate, firstHost, formatSubnet, macFor, nextSubnet, overlaps, parseSubnet } from "../../../net/ipam.ts";
 
 describe("subnets", () => {

@@ -1,0 +1,108 @@
+// The first half of a container's network, before its executor starts:
+// kept small, since everything before the executor starts is time the whole
+// run waits for. The rest (net/container.ts finishContainerNet) loads and
+// runs while the init sets up its rootfs.
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Step } from "../runtime/plan-wire.ts";
+import { trace } from "../runtime/trace.ts";
+import type { ContainerNet, ContainerNetRequest } from "./container.ts";
+import { NetError } from "./errors.ts";
+import { resolvConf } from "./files.ts";
+import { netnsPath } from "./modes.ts";
+import { quickSettings } from "./settings.ts";
+import { networkFile } from "./store.ts";
+
+export interface NetContext {
+  root: string;
+  /** is this container still on record? (a lease of one that is not is stale) */
+  alive: (id: string) => boolean;
+}
+
+export function netContext(root: string): NetContext {
+  return { root, alive: (id) => existsSync(join(root, "containers", id)) };
+}
+
+/** The part of a container's network set-up that can go on while its init prepares its rootfs. */
+export interface PendingNet {
+  /** bind mounts for the plan: host file -> path in the container (they exist already) */
+  files: { source: string; target: string }[];
+  /**
+   * Records the leases, wires the endpoints and adds the rules, under the
+   * networks lock. With wire, the endpoints are handed to it as the network
+   * plan (net/wire-plan.ts) for the monitor to make; without, they are made
+   * here, in the namespace made by beginContainerNet (netnsBy "here").
+   */
+  finish(wire?: (steps: Step[]) => void): Promise<ContainerNet>;
+  /** lets go of what was opened, without wiring (what was made, rm removes) */
+  abort(): void;
+}
+
+/** What beginContainerNet found and made, for finishContainerNet. */
+export interface Begun {
+  path: string;
+  dir: string;
+  wanted: string[];
+  files: PendingNet["files"];
+  /** the host config, when the run needs more of it than the default network's record holds */
+  config?: typeof import("./config.ts");
+  quick: ReturnType<typeof quickSettings>;
+  /** a netlink socket inside the namespace, when it was made here */
+  inside?: import("./netlink/client.ts").Netlink;
+}
+
+/**
+ * What the init needs before it starts: its /etc files (bind-mounted by the
+ * init; hosts is written by finish, in place) and, with netnsBy "here", its
+ * namespace. On the run path the monitor makes the namespace (plan step
+ * NETNS) and pins it, so nothing here is shared with another container and
+ * no lock is taken.
+ *
+ * The run path starts the executor between the two halves: finish takes the
+ * networks lock, records the leases and sends the monitor the network plan,
+ * all while the init mounts its rootfs; the init waits at its gate (plan step
+ * GATE) until the caller opens it. Whatever finish or the init fails at, rm
+ * (teardownContainerNet) removes what was made.
+ */
+export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest, netnsBy: "executor" | "here" = "executor"): Promise<PendingNet> {
+  const path = netnsPath(ctx.root, r.id);
+  const wanted = [...new Set([r.mode, ...r.networks])];
+  // a network that does not exist: said before anything is made (finish reads them again, locked)
+  for (const n of wanted) if (n !== "bridge" && !existsSync(networkFile(ctx.root, n))) throw new NetError(`network ${n} not found`);
+  // the config file is parsed (and the TOML parser loaded) only when the run needs more of it than
+  // the default network's record holds: on a state root's first run, or when it sets nat or ip_forward
+  const quick = quickSettings();
+  const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
+  const config = needConfig ? await import("./config.ts") : undefined;
+  const dir = join(ctx.root, "containers", r.id);
+  // where the namespace is pinned (by the monitor, plan step NETNS, or here)
+  mkdirSync(dirname(path), { recursive: true });
+  const inside = netnsBy === "here" ? (await import("./netns.ts")).createNetns(path) : undefined;
+  const files = [
+    { source: join(dir, "hosts"), target: "/etc/hosts" },
+    { source: join(dir, "hostname"), target: "/etc/hostname" },
+    { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
+  ];
+  try {
+    writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
+    writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
+    writeFileSync(join(dir, "hosts"), "");
+  } catch (e) {
+    inside?.close();
+    throw e;
+  }
+  trace("net: files made");
+  const begun: Begun = { path, dir, wanted, files, config, quick, inside };
+  let done = false;
+  return {
+    files,
+    finish: async (wire) => {
+      done = true;
+      return (await import("./container.ts")).finishContainerNet(ctx, r, begun, wire);
+    },
+    abort: () => {
+      if (!done) inside?.close();
+      done = true;
+    },
+  };
+}

@@ -29,6 +29,7 @@ import { addRules, dropTable, type FwRule, masqueradeRule, networkRules, ownedBy
 import { type Endpoint, listNetworks, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 import type { Begun } from "./begin.ts";
 import { hostsBase, resolvConf } from "./files.ts";
+import { type Batch, rulesFromTemplate } from "./rules-cache.ts";
 
 export { type NetContext, netContext } from "./begin.ts";
 import type { NetContext } from "./begin.ts";
@@ -147,6 +148,15 @@ export function endpointRules(cfg: Pick<NetConfig, "nat" | "ipForward">, id: str
   ]);
 }
 
+/** endpointRules' batch for a container on one network, patched from the network's template (net/rules-cache.ts). */
+function containerRules(root: string, cfg: Pick<NetConfig, "nat" | "ipForward">, id: string, j: { net: NetworkRecord; first: boolean }): Batch | undefined {
+  if (!cfg.nat) return undefined;
+  if (cfg.ipForward && !j.net.internal) enableForwarding();
+  const ep = j.net.endpoints[id]!;
+  return rulesFromTemplate(root, `${j.net.id.slice(0, 16)}-${j.first ? "first" : "next"}`, ep.ip, id, (ip, sentinel) =>
+    rulesBatch(endpointRules({ nat: true, ipForward: false }, sentinel, [{ net: { ...j.net, endpoints: { [sentinel]: { ...ep, ip } } }, first: j.first }])));
+}
+
 const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
 function enableForwarding(): void {
   if (readFileSync(IP_FORWARD, "utf8").trim() !== "1") writeFileSync(IP_FORWARD, "1");
@@ -202,7 +212,8 @@ export function finishContainerNet(ctx: NetContext, r: ContainerNetRequest, b: B
       // network's first container since boot) or down is seen to here (sysfs: no netlink)
       for (const net of nets) if (!bridgeUp(net.bridge)) withNetlink((h) => ensureBridge(h, net));
       // and the rules (the monitor writes nft-gen when its batch made the table)
-      const rules = rulesBatch(endpointRules(cfg, r.id, nets.map((net, k) => ({ net, first: first[k]! }))));
+      const joined = nets.map((net, k) => ({ net, first: first[k]! }));
+      const rules = joined.length === 1 ? containerRules(ctx.root, cfg, r.id, joined[0]!) : rulesBatch(endpointRules(cfg, r.id, joined));
       wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), rules));
     } else {
       const h = (host = Netlink.open());

@@ -150,10 +150,10 @@ function addCommands(rules: FwRule[]): Command[] {
  * the table, writes the generation to the container's nft-gen as addRules'
  * caller does. With how many commands answer.
  */
-export function rulesBatch(rules: FwRule[]): { bytes: Uint8Array; commands: number } | undefined {
+export function rulesBatch(rules: FwRule[], seq = Math.floor(Math.random() * 1e6) * 16): { bytes: Uint8Array; commands: number } | undefined {
   if (rules.length === 0) return undefined;
   const commands = addCommands(rules);
-  return { bytes: encodeBatch(commands, Math.floor(Math.random() * 1e6) * 16), commands: commands.length };
+  return { bytes: encodeBatch(commands, seq), commands: commands.length };
 }
 
 /** The error a user sees when the monitor's batch (rulesBatch) was refused. */

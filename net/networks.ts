@@ -10,6 +10,7 @@ import { contains, firstHost, formatSubnet, ipToInt, nextSubnet, overlaps, parse
 import { AF } from "./netlink/codec.ts";
 import { withNetlink } from "./netlink/client.ts";
 import { emitEvent } from "../runtime/state/events.ts";
+import { forgetTemplates } from "./rules-cache.ts";
 import { deleteNetwork, listNetworks, loadNetwork, type NetworkRecord, saveNetwork, withNetLock } from "./store.ts";
 
 export const PREDEFINED = ["bridge", "host", "none"];
@@ -85,6 +86,7 @@ export function removeNetwork(ctx: NetContext, name: string): void {
     removeRules(ownedBy.network(n.id)); // gone with its last container; this catches a crash's leftovers
     stopDns(ctx.root, n.name);
     deleteNetwork(ctx.root, name);
+    forgetTemplates(ctx.root, n.id);
     emitEvent("network", "destroy", n.id, { name: n.name, type: n.driver }, ctx.root);
   });
 }

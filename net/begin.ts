@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Step } from "../runtime/plan-wire.ts";
 import { trace } from "../runtime/trace.ts";
-import type { ContainerNet, ContainerNetRequest } from "./container.ts";
+import type { ContainerNet, ContainerNetRequest } from "./start.ts";
 import { NetError } from "./errors.ts";
 import { resolvConf } from "./files.ts";
 import { netnsPath } from "./modes.ts";
@@ -98,7 +98,7 @@ export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest,
     files,
     finish: async (wire) => {
       done = true;
-      return (await import("./container.ts")).finishContainerNet(ctx, r, begun, wire);
+      return (await import("./start.ts")).finishContainerNet(ctx, r, begun, wire);
     },
     abort: () => {
       if (!done) inside?.close();

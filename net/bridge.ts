@@ -1,10 +1,11 @@
 // The bridge driver: a Linux bridge per network with the gateway address on
 // it, and per endpoint a veth pair whose host end is a port of the bridge and
 // whose other end is created straight inside the container's namespace.
-import { readFileSync } from "node:fs";
-import { allocate, macFor, parseSubnet } from "./ipam.ts";
+import { parseSubnet } from "./ipam.ts";
 import { IFF_UP, type Netlink, NetlinkError } from "./netlink/client.ts";
 import type { Endpoint, NetworkRecord } from "./store.ts";
+export { planEndpoint } from "./ipam.ts";
+export { bridgeUp, vethName } from "./modes.ts";
 import { trace } from "../runtime/trace.ts";
 
 /** The bridge exists, is up and carries the gateway address (one request when it already does). */
@@ -16,28 +17,6 @@ export function ensureBridge(host: Netlink, net: NetworkRecord): number {
   host.addAddress(index, net.gateway, parseSubnet(net.subnet).prefix);
   host.setLink(index, { up: true });
   return index;
-}
-
-/** Whether the bridge exists and is up, from sysfs (IFF_UP in its flags): no netlink socket needed. */
-export function bridgeUp(name: string): boolean {
-  try {
-    return (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8"), 16) & IFF_UP) !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/** The host end of a container's veth: "veth" + 8 hex of the id, + the interface number past eth0. */
-export function vethName(id: string, ifname: string): string {
-  const n = Number(ifname.slice(3)); // eth<n>
-  return `veth${id.slice(0, 8)}${n ? n : ""}`;
-}
-
-/** Picks the endpoint's address; the caller records it before anything is created. */
-export function planEndpoint(net: NetworkRecord, e: Omit<Endpoint, "ip" | "mac" | "veth">, requestedIp?: string, mac?: string): Endpoint {
-  const taken = [...Object.values(net.endpoints).map((x) => x.ip), ...(net.released ?? []).map((r) => r.ip)];
-  const ip = allocate(parseSubnet(net.subnet), net.gateway, taken, requestedIp);
-  return { ...e, ip, mac: mac ?? macFor(ip), veth: vethName(e.container, e.ifname) };
 }
 
 const EBUSY = 16, EEXIST = 17;

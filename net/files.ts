@@ -1,8 +1,10 @@
 // A container's /etc/hosts and /etc/resolv.conf, as text (net/begin.ts
 // writes them before the container starts; net/container.ts rewrites hosts
 // as peers come and go).
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { hostResolvConfPath } from "./settings.ts";
+import { listNetworks, loadNetwork, type NetworkRecord } from "./store.ts";
 
 const LOCALHOST = `127.0.0.1\tlocalhost
 ::1\tlocalhost ip6-localhost ip6-loopback
@@ -42,5 +44,35 @@ function readHost(path: string): string {
     return readFileSync(path, "utf8");
   } catch {
     return "";
+  }
+}
+
+/**
+ * Rewrites /etc/hosts of every container on these networks: its own lines,
+ * then its peers on each user-defined network it shares with them (name,
+ * aliases, short id), as Docker's DNS would answer. Written in place: the
+ * file is bind-mounted, so it must stay the same inode.
+ */
+export function refreshHosts(root: string, touched: NetworkRecord[]): void {
+  // the default network lists no peers: joining or leaving it changes no one's file
+  touched = touched.filter((n) => !n.builtin);
+  if (touched.length === 0) return;
+  const all = listNetworks(root);
+  const members = new Set(touched.flatMap((n) => Object.keys(loadNetwork(root, n.name)?.endpoints ?? {})));
+  for (const id of members) {
+    const dir = join(root, "containers", id);
+    let text: string;
+    try {
+      text = readFileSync(join(dir, "hosts.base"), "utf8");
+    } catch {
+      continue; // not written yet, or gone
+    }
+    for (const n of all) {
+      if (n.builtin || !n.endpoints[id]) continue;
+      for (const [peer, e] of Object.entries(n.endpoints)) {
+        if (peer !== id) text += `${e.ip}\t${[e.name, ...e.aliases, peer.slice(0, 12)].join(" ")}\n`;
+      }
+    }
+    writeFileSync(join(dir, "hosts"), text);
   }
 }

@@ -3,6 +3,8 @@
 // address bytes, so an address always comes with the same MAC). The lock and
 // the leases on disk are in net/store.ts.
 import { NetError } from "./errors.ts";
+import { vethName } from "./modes.ts";
+import type { Endpoint, NetworkRecord } from "./store.ts";
 
 export interface Subnet {
   /** network address as an unsigned 32-bit number */
@@ -102,4 +104,11 @@ export function nextSubnet(pool: Subnet, prefix: number, used: Subnet[]): Subnet
 /** 02:42 and the address, like Docker. */
 export function macFor(ip: string): string {
   return ["02", "42", ...ip.split(".").map((x) => Number(x).toString(16).padStart(2, "0"))].join(":");
+}
+
+/** Picks the endpoint's address; the caller records it before anything is created. */
+export function planEndpoint(net: NetworkRecord, e: Omit<Endpoint, "ip" | "mac" | "veth">, requestedIp?: string, mac?: string): Endpoint {
+  const taken = [...Object.values(net.endpoints).map((x) => x.ip), ...(net.released ?? []).map((r) => r.ip)];
+  const ip = allocate(parseSubnet(net.subnet), net.gateway, taken, requestedIp);
+  return { ...e, ip, mac: mac ?? macFor(ip), veth: vethName(e.container, e.ifname) };
 }

@@ -1,6 +1,7 @@
 // The two facts about network modes that every container start needs, kept
 // apart from net/container.ts so that --net none/host never loads the netlink
 // client (~5 ms of module start-up).
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const netnsPath = (root: string, id: string) => join(root, "netns", id);
@@ -8,4 +9,19 @@ export const netnsPath = (root: string, id: string) => join(root, "netns", id);
 /** Modes whose namespace ctr makes and wires (bridge, user networks), not none/host/joined ones. */
 export function isManagedMode(mode: string): boolean {
   return !["host", "none"].includes(mode) && !mode.startsWith("container:") && !mode.startsWith("ns:");
+}
+
+/** Whether the bridge exists and is up, from sysfs (IFF_UP in its flags): no netlink socket needed. */
+export function bridgeUp(name: string): boolean {
+  try {
+    return (Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8"), 16) & 1) !== 0 // IFF_UP;
+  } catch {
+    return false;
+  }
+}
+
+/** The host end of a container's veth: "veth" + 8 hex of the id, + the interface number past eth0. */
+export function vethName(id: string, ifname: string): string {
+  const n = Number(ifname.slice(3)); // eth<n>
+  return `veth${id.slice(0, 8)}${n ? n : ""}`;
 }

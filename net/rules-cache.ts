@@ -42,7 +42,7 @@ function find(hay: Uint8Array, needle: Uint8Array): number[] {
  * sentinels in place of ip and id) when there is none yet. A template whose
  * sentinels are not each found exactly once is not kept (built every time).
  */
-export function rulesFromTemplate(root: string, key: string, ip: string, id: string, build: (ip: string, id: string) => Batch | undefined): Batch | undefined {
+export async function rulesFromTemplate(root: string, key: string, ip: string, id: string, build: (ip: string, id: string) => Promise<Batch | undefined>): Promise<Batch | undefined> {
   const file = join(networksDir(root), ".rules", `${key}-${BUILD}.bin`);
   let t: { bytes: Uint8Array; commands: number; ipAt: number; idAt: number } | undefined;
   try {
@@ -50,7 +50,7 @@ export function rulesFromTemplate(root: string, key: string, ip: string, id: str
     const v = new DataView(raw.buffer, raw.byteOffset);
     t = { commands: v.getUint32(0, true), ipAt: v.getUint32(4, true), idAt: v.getUint32(8, true), bytes: raw.subarray(12) };
   } catch {
-    const made = build(SENTINEL_IP, SENTINEL_ID);
+    const made = await build(SENTINEL_IP, SENTINEL_ID);
     if (!made) return undefined;
     const ips = find(made.bytes, ipBytes(SENTINEL_IP));
     const ids = find(made.bytes, new TextEncoder().encode(SENTINEL_ID));

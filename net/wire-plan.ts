@@ -1,13 +1,10 @@
 // The network plan: what the monitor (runtime/native/netlink.c) makes of a
 // container's endpoints while its init sets up the rootfs. TS decides every
 // name, address and MAC here; the plan travels over the init's gate once the
-// leases are recorded (net/container.ts beginContainerNet). Host ends first:
+// leases are recorded (net/start.ts finishContainerNet). Host ends first:
 // the monitor enters the namespace for the rest.
 import type { Step } from "../runtime/plan-wire.ts";
-import { rulesError } from "./firewall.ts";
 import { parseSubnet } from "./ipam.ts";
-import { NetlinkError } from "./netlink/client.ts";
-import { RTM } from "./netlink/codec.ts";
 import type { Endpoint, NetworkRecord } from "./store.ts";
 
 export function wirePlan(eps: { net: NetworkRecord; ep: Endpoint }[], rules?: { bytes: Uint8Array; commands: number }): Step[] {
@@ -22,16 +19,4 @@ export function wirePlan(eps: { net: NetworkRecord; ep: Endpoint }[], rules?: { 
   // the default route through the first network, unless it is --internal
   if (eps[0] && !eps[0].net.internal) steps.push({ op: "NET_ROUTE", args: [eps[0].net.gateway] });
   return steps;
-}
-
-/** What the monitor reported as failed ("neterror STEP ERRNO"), as the netlink client would say it. */
-export function wireError(steps: Step[], step: number, errno: number): Error {
-  const s = steps[step];
-  const a = (i: number) => String(s?.args[i] ?? "");
-  if (s?.op === "NET_NFT") return rulesError(errno);
-  if (s?.op === "NET_VETH") return new NetlinkError(RTM.NEWLINK, errno, `veth ${a(4)} (${a(0)} in the container, into bridge ${a(5)})`);
-  if (s?.op === "NET_ADDR") return new NetlinkError(RTM.NEWADDR, errno, `${a(1)}/${a(2)} on ${a(0)}`);
-  if (s?.op === "NET_LO") return new NetlinkError(RTM.NEWLINK, errno, "lo");
-  if (s?.op === "NET_ROUTE") return new NetlinkError(RTM.NEWROUTE, errno, `default via ${a(0)}`);
-  return new NetlinkError(RTM.NEWLINK, errno, "netlink socket");
 }

@@ -275,7 +275,7 @@ async function finishNet(ex: Executor, pending: PendingNet, spec: ContainerSpec,
 
 /** What the executor reported as failed, as the user reads it; the gate's own ECANCELED is no cause. */
 async function reportedError(r: Report, steps: Step[], netPlan: Step[]): Promise<Error | undefined> {
-  if (r.kind === "neterror") return (await import("../net/wire-plan.ts")).wireError(netPlan, r.step, r.errno);
+  if (r.kind === "neterror") return (await import("../net/wire-errors.ts")).wireError(netPlan, r.step, r.errno);
   if (r.kind === "error" && steps[r.step]?.op !== "GATE") return stepError(steps, r.step, r.errno);
   return undefined;
 }

@@ -132,7 +132,7 @@ export async function waitGone(pid: number, starttime: number | undefined, timeo
 
 /** The network layer is loaded only for containers that have one (see net/modes.ts). */
 async function teardownNet(id: string): Promise<void> {
-  const { netContext, teardownContainerNet } = await import("../net/container.ts");
+  const [{ netContext }, { teardownContainerNet }] = await Promise.all([import("../net/begin.ts"), import("../net/teardown.ts")]);
   await teardownContainerNet(netContext(stateRoot()), id);
 }
 

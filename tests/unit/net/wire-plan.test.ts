@@ -2,7 +2,8 @@
 // matters (the host's side first, then inside the namespace) and every name,
 // address and MAC in it is decided here.
 import { describe, expect, test } from "bun:test";
-import { wirePlan, wireError } from "../../../net/wire-plan.ts";
+import { wireError } from "../../../net/wire-errors.ts";
+import { wirePlan } from "../../../net/wire-plan.ts";
 import type { Endpoint, NetworkRecord } from "../../../net/store.ts";
 
 const net = (name: string, o: Partial<NetworkRecord> = {}): NetworkRecord => ({

@@ -1,0 +1,74 @@
+// A container's network undone (rm): its leases given back, its namespace
+// unpinned, its rules removed, its peers' /etc/hosts rewritten. Idempotent.
+// Kept apart from net/container.ts, and loading the namespace, nf_tables
+// and DNS code only when there is something for them to do: after a --rm
+// container's exit its monitor has unpinned the namespace and dropped the
+// table already (runtime/native/netlink.c net_unwire), and rm is on the path
+// of every `run --rm`.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { emitEvent } from "../runtime/state/events.ts";
+import { trace } from "../runtime/trace.ts";
+import type { NetContext } from "./begin.ts";
+import { refreshHosts } from "./files.ts";
+import { netnsPath } from "./modes.ts";
+import { readProxyRecord } from "./published.ts";
+import { listNetworks, lockNetworks, saveNetwork } from "./store.ts";
+
+export async function teardownContainerNet(ctx: NetContext, id: string): Promise<void> {
+  // the proxy's code (sockets) and the DNS server's are loaded only for containers that use them
+  if (readProxyRecord(ctx.root, id)) (await import("./ports.ts")).stopPortProxy(ctx.root, id);
+  const path = netnsPath(ctx.root, id);
+  const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
+  if (nets.length === 0 && !existsSync(path)) return;
+  // (a server that is not stopped here leaves by itself once its network has no endpoint)
+  const dns = nets.some((n) => !n.builtin) ? await import("./dns/lifecycle.ts") : undefined;
+  const unlock = lockNetworks(ctx.root);
+  try {
+    const mine = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
+    // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
+    for (const n of mine) {
+      const e = n.endpoints[id]!;
+      n.released = [...(n.released ?? []), { veth: e.veth, ip: e.ip }];
+      delete n.endpoints[id];
+      saveNetwork(ctx.root, n);
+      emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
+    }
+    trace("rm: records saved");
+    if (existsSync(path)) (await import("./netns.ts")).removeNetns(path);
+    trace("rm: netns removed");
+    // its masquerade and DNAT rules, and its networks' once they are empty: when its own batch made
+    // the table, its networks are empty now and nothing changed since, all of it is the table
+    const gen = madeTable(ctx.root, id);
+    // (the monitor of a --rm container dropped it already, as its init exited)
+    if (gen === "dropped") trace("rm: table dropped by the monitor");
+    else {
+      const [{ dropTable, removeRules }, { leaving }] = await Promise.all([import("./firewall.ts"), import("./container.ts")]);
+      if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
+      else removeRules(leaving(id, mine, true));
+    }
+    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) dns?.stopDns(ctx.root, n.name);
+    trace("rm: rules removed");
+    refreshHosts(ctx.root, mine);
+    trace("rm: net done");
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * The generation at which the container's rules made ctr's table (nft-gen),
+ * if they did, or "dropped" if its monitor dropped the table already; read once.
+ */
+function madeTable(root: string, id: string): number | "dropped" | undefined {
+  const file = join(root, "containers", id, "nft-gen");
+  try {
+    const text = readFileSync(file, "utf8");
+    rmSync(file);
+    if (text === "dropped") return text;
+    const gen = Number(text);
+    return Number.isInteger(gen) ? gen : undefined;
+  } catch {
+    return undefined;
+  }
+}

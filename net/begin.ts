@@ -9,7 +9,7 @@ import { trace } from "../runtime/trace.ts";
 import type { ContainerNet, ContainerNetRequest } from "./start.ts";
 import { NetError } from "./errors.ts";
 import { resolvConf } from "./files.ts";
-import { netnsPath } from "./modes.ts";
+import { netFiles, netnsPath } from "./modes.ts";
 import { quickSettings } from "./settings.ts";
 import { networkFile } from "./store.ts";
 
@@ -75,14 +75,10 @@ export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest,
   const needConfig = !quick || (wanted.includes("bridge") && !existsSync(networkFile(ctx.root, "bridge")));
   const config = needConfig ? await import("./config.ts") : undefined;
   const dir = join(ctx.root, "containers", r.id);
-  // where the namespace is pinned (by the monitor, plan step NETNS, or here)
-  mkdirSync(dirname(path), { recursive: true });
+  // (the monitor makes the namespace's directory and file when it makes the namespace)
+  if (netnsBy === "here") mkdirSync(dirname(path), { recursive: true });
   const inside = netnsBy === "here" ? (await import("./netns.ts")).createNetns(path) : undefined;
-  const files = [
-    { source: join(dir, "hosts"), target: "/etc/hosts" },
-    { source: join(dir, "hostname"), target: "/etc/hostname" },
-    { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
-  ];
+  const files = netFiles(dir);
   try {
     writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
     writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));

@@ -25,3 +25,12 @@ export function vethName(id: string, ifname: string): string {
   const n = Number(ifname.slice(3)); // eth<n>
   return `veth${id.slice(0, 8)}${n ? n : ""}`;
 }
+
+/** The /etc files of a container on a network of ctr's: made empty by the monitor (plan step NETNS), filled by net/begin.ts and net/start.ts, bind-mounted by the init. */
+export function netFiles(dir: string): { source: string; target: string }[] {
+  return [
+    { source: join(dir, "hosts"), target: "/etc/hosts" },
+    { source: join(dir, "hostname"), target: "/etc/hostname" },
+    { source: join(dir, "resolv.conf"), target: "/etc/resolv.conf" },
+  ];
+}

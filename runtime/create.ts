@@ -6,12 +6,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { join, resolve } from "node:path";
 import { createCgroup, DEFAULT_PARENT, oomCounter, procsFiles } from "../cgroup/cgroup.ts";
 import { type Hierarchy, readHierarchies } from "../cgroup/mode.ts";
-import { isManagedMode, netnsPath } from "../net/modes.ts";
+import { isManagedMode, netFiles, netnsPath } from "../net/modes.ts";
 import { publishExposed } from "../net/published.ts";
 import { type ContainerSpec, type NamespaceKind, OCI_VERSION } from "../spec/types.ts";
 import { EngineError, stepError } from "./errors.ts";
 import { type Executor, gateFd, type Report, spawnExecutor } from "./executor.ts";
-import type { PendingNet } from "../net/begin.ts";
 import { mapText, remapRanges } from "./ns/idmap.ts";
 import { buildRunPlan, type NsChoice, type RunInput } from "./plan.ts";
 import type { Step } from "./plan-wire.ts";
@@ -243,14 +242,20 @@ export async function prepareRun(spec: ContainerSpec, opts: CreateOptions, id = 
  * network. On failure it closes instead, and if the executor failed first
  * (its report is not the gate's), that is the error. Returns the plan sent.
  */
-async function finishNet(ex: Executor, pending: PendingNet, spec: ContainerSpec, id: string, exposed: string[], steps: Step[]): Promise<Step[]> {
+async function finishNet(ex: Executor, spec: ContainerSpec, record: ContainerRecord, exposed: string[], steps: Step[]): Promise<Step[]> {
   let plan: Step[] = [];
+  const id = record.id;
   try {
+    const { beginContainerNet, netContext } = await import("../net/begin.ts");
+    const n = spec.network;
+    const pending = await beginContainerNet(netContext(stateRoot()), {
+      id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
+      ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
+    });
     const made = await pending.finish((p) => {
       plan = p;
       ex.sendNetPlan(p);
     });
-    const n = spec.network;
     const dns = made.dnsNetwork && n.dns.length === 0 ? made.dnsNetwork : undefined;
     // -P: the image's exposed ports and --expose, each on a free host port
     const ports = n.publishAll ? publishExposed(n.ports, [...exposed, ...(n.expose ?? [])]) : n.ports;
@@ -334,46 +339,31 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     if (record.cgroup.created?.length) saveRecord(record);
     input.oomCounter = oomCounter(record.cgroup, hierarchies);
     trace("cgroup created");
-    // bridge and user-defined networks: the namespace, leases and /etc files now; the veths,
-    // addresses and rules while the init prepares its rootfs, which waits at its gate meanwhile
-    let pendingNet: PendingNet | undefined;
-    if (isManagedMode(spec.network.mode)) {
-      // loaded only when used, and only this small first half before the executor starts
-      const { beginContainerNet, netContext } = await import("../net/begin.ts");
-      trace("net loaded");
-      const n = spec.network;
-      pendingNet = await beginContainerNet(netContext(stateRoot()), {
-        id, name: record.name, hostname: record.hostname, mode: n.mode, networks: n.networks, aliases: n.aliases,
-        ip: n.ip, mac: n.mac, dns: n.dns, dnsSearch: n.dnsSearch, extraHosts: n.extraHosts,
-      });
-      input.files = pendingNet.files;
-    }
+    // bridge and user-defined networks: the monitor makes the namespace and the /etc files the init
+    // mounts (plan step NETNS); the CLI fills them, takes the leases and sends the network plan while
+    // the init sets up its rootfs, and the init waits at its gate meanwhile (finishNet)
+    const managed = isManagedMode(spec.network.mode);
+    if (managed) input.files = netFiles(containerDir(id));
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
     let executor: Executor;
     let steps: Step[];
     let netPlan: Step[] = [];
-    try {
+    {
       // 0622: the init may have dropped to another user by the time it opens it
       if (input.execFifo) {
         mkfifo(input.execFifo, 0o622);
         chmodSync(input.execFifo, 0o622); // past the umask
       }
       if (!spec.oci) input.events = monitorEvents(record);
-      if (pendingNet) input.gate = gateFd(extraFds.length);
+      if (managed) input.gate = gateFd(extraFds.length);
       steps = buildRunPlan(input);
-      executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive, gate: !!pendingNet });
+      executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive, gate: managed });
       trace("executor spawned");
       record.monitorPid = executor.monitorPid;
       record.monitorStart = procStartTime(executor.monitorPid);
       saveRecord(record);
       trace("record saved");
-      if (pendingNet) {
-        const pending = pendingNet;
-        pendingNet = undefined;
-        netPlan = await finishNet(executor, pending, spec, id, image?.exposedPorts ?? [], steps);
-      }
-    } finally {
-      pendingNet?.abort();
+      if (managed) netPlan = await finishNet(executor, spec, record, image?.exposedPorts ?? [], steps);
     }
     let r = executor.next();
     while (r?.kind === "wired") r = executor.next();

@@ -136,7 +136,8 @@ export function buildRunPlan(i: RunInput): Step[] {
   for (const n of i.namespaces) if (byMonitor(n) && n.kind !== "user") steps.push({ op: "SETNS", args: [n.kind, n.path!] });
   for (const n of i.namespaces) if (byMonitor(n) && n.kind === "user") steps.push({ op: "SETNS", args: [n.kind, n.path!] });
   const made = i.namespaces.find((n) => n.how === "make");
-  if (made) steps.push({ op: "NETNS", args: [made.path!] });
+  // with the /etc files the init mounts (net/modes.ts netFiles): the monitor makes them empty, the CLI fills them
+  if (made) steps.push({ op: "NETNS", args: [made.path!, ...(i.files ?? []).map((f) => f.source)] });
   if (s.restart.name !== "no") steps.push({ op: "RESTART", args: [s.restart.name, String(s.restart.maxRetries)] });
   if (i.onExit) steps.push({ op: "ON_EXIT", args: i.onExit });
   if (i.oomCounter) steps.push({ op: "OOM_COUNTER", args: [i.oomCounter] });

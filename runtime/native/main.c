@@ -315,7 +315,7 @@ struct run {
 };
 
 /* clone the init and take it to execve; returns 0 when it runs */
-/* OP_NETNS: the init's network namespace, made by us rather than by clone so
+/* OP_NETNS path files...: the init's network namespace, made by us rather than by clone so
  * that it outlives the init and the CLI can wire it meanwhile: on the first
  * start we unshare one and bind-mount it at the path (then report "netns");
  * later starts (restarts) join the pinned one. The init is cloned inside and
@@ -331,6 +331,19 @@ static int enter_netns(const struct op *o, int first) {
     int r = setns(fd, CLONE_NEWNET);
     close(fd);
     return r;
+  }
+  /* its directory, and the files the init mounts (the CLI fills them meanwhile, in place) */
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", o->argv[0]);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) {
+    *slash = 0;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) return -1;
+  }
+  for (uint32_t i = 1; i < o->argc; i++) {
+    int f = open(o->argv[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (f < 0) return -1;
+    close(f);
   }
   if (unshare(CLONE_NEWNET) < 0) return -1;
   int fd = open(o->argv[0], O_WRONLY | O_CREAT | O_CLOEXEC, 0444);

@@ -84,7 +84,7 @@ enum op_kind {
   OP_CRIU_RESTORE = 48, /* pidfile, criu argv...: run as our child; --restore-sibling makes the restored init ours */
   OP_INHERIT_FD = 49,   /* "stdin"|"stdout"|"stderr"|path: the next of criu's fds 3.. (named in its --inherit-fd) */
   OP_GATE = 50,         /* fd: the init waits for one byte on it before exec (the CLI wires the network meanwhile); EOF: it gives up */
-  OP_NETNS = 51,        /* path: the monitor makes the init's network namespace and pins it there (later starts join it) */
+  OP_NETNS = 51,        /* path, files...: the monitor makes the init's network namespace and pins it there (later starts join it), and the files (empty) */
   OP_HOOK = 60,
   /* the network plan the CLI sends over the gate once it holds the leases (runtime/native/netlink.c) */
   OP_NET_VETH = 70,     /* ifname (inside), ifindex (0: any), mac, mtu, host end name, bridge */

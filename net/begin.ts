@@ -1,7 +1,7 @@
-// The first half of a container's network, before its executor starts:
-// kept small, since everything before the executor starts is time the whole
-// run waits for. The rest (net/container.ts finishContainerNet) loads and
-// runs while the init sets up its rootfs.
+// The first half of a container's network as it starts: its /etc files.
+// Kept small and apart from the second half (net/start.ts), which is loaded
+// only when begun: a run starts its executor first, and both run while the
+// init sets up its rootfs.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Step } from "../runtime/plan-wire.ts";
@@ -34,8 +34,6 @@ export interface PendingNet {
    * here, in the namespace made by beginContainerNet (netnsBy "here").
    */
   finish(wire?: (steps: Step[]) => void): Promise<ContainerNet>;
-  /** lets go of what was opened, without wiring (what was made, rm removes) */
-  abort(): void;
 }
 
 /** What beginContainerNet found and made, for finishContainerNet. */
@@ -52,17 +50,18 @@ export interface Begun {
 }
 
 /**
- * What the init needs before it starts: its /etc files (bind-mounted by the
- * init; hosts is written by finish, in place) and, with netnsBy "here", its
- * namespace. On the run path the monitor makes the namespace (plan step
- * NETNS) and pins it, so nothing here is shared with another container and
- * no lock is taken.
+ * The /etc files' contents (hostname, resolv.conf; hosts is written by
+ * finish) and, with netnsBy "here" (a restore), the namespace. On the run
+ * path this runs after the executor started: the monitor made the namespace
+ * and the files empty (plan step NETNS), the init bind-mounts them, and the
+ * writes here land in place. Nothing here is shared with another container,
+ * so no lock is taken.
  *
- * The run path starts the executor between the two halves: finish takes the
- * networks lock, records the leases and sends the monitor the network plan,
- * all while the init mounts its rootfs; the init waits at its gate (plan step
- * GATE) until the caller opens it. Whatever finish or the init fails at, rm
- * (teardownContainerNet) removes what was made.
+ * finish then takes the networks lock, records the leases and sends the
+ * monitor the network plan, all while the init sets up its rootfs; the init
+ * waits at its gate (plan step GATE) until the caller opens it. Whatever
+ * finish or the init fails at, rm (teardownContainerNet) removes what was
+ * made.
  */
 export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest, netnsBy: "executor" | "here" = "executor"): Promise<PendingNet> {
   const path = netnsPath(ctx.root, r.id);
@@ -89,16 +88,5 @@ export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest,
   }
   trace("net: files made");
   const begun: Begun = { path, dir, wanted, files, config, quick, inside };
-  let done = false;
-  return {
-    files,
-    finish: async (wire) => {
-      done = true;
-      return (await import("./start.ts")).finishContainerNet(ctx, r, begun, wire);
-    },
-    abort: () => {
-      if (!done) inside?.close();
-      done = true;
-    },
-  };
+  return { files, finish: async (wire) => (await import("./start.ts")).finishContainerNet(ctx, r, begun, wire) };
 }

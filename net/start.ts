@@ -117,11 +117,6 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
     });
     trace("net: locked, leases recorded");
     const ep = nets[0]!.endpoints[r.id]!;
-    const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
-    writeFileSync(join(dir, "hosts.base"), base);
-    // peers are listed for user-defined networks only: on the default one, hosts is the base
-    if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
-    else writeFileSync(join(dir, "hosts"), base);
     const joined = nets.map((net, k) => ({ net, first: first[k]! }));
     if (wire) {
       // the monitor wires them (runtime/native/netlink.c); a bridge that is not there (a
@@ -136,6 +131,12 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
     } else {
       await wireHere(path, dir, inside!, nets, r.id, cfg, joined);
     }
+    // the monitor wires while these are written (the init mounts hosts, and sees it filled in place)
+    const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
+    writeFileSync(join(dir, "hosts.base"), base);
+    // peers are listed for user-defined networks only: on the default one, hosts is the base
+    if (nets.some((n) => !n.builtin)) refreshHosts(ctx.root, nets);
+    else writeFileSync(join(dir, "hosts"), base);
     for (const net of nets) emitEvent("network", "connect", net.id, { container: r.id, name: net.name, type: net.driver }, ctx.root);
     trace("net: wired");
     return {

@@ -256,6 +256,7 @@ async function finishNet(ex: Executor, spec: ContainerSpec, record: ContainerRec
       plan = p;
       ex.sendNetPlan(p);
     });
+    saveRecord(record);
     const dns = made.dnsNetwork && n.dns.length === 0 ? made.dnsNetwork : undefined;
     // -P: the image's exposed ports and --expose, each on a free host port
     const ports = n.publishAll ? publishExposed(n.ports, [...exposed, ...(n.expose ?? [])]) : n.ports;
@@ -361,9 +362,11 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
       trace("executor spawned");
       record.monitorPid = executor.monitorPid;
       record.monitorStart = procStartTime(executor.monitorPid);
-      saveRecord(record);
-      trace("record saved");
+      // (with a network, once its plan is sent: the monitor wires meanwhile, and the init runs nothing
+      // before its gate opens, after the save)
       if (managed) netPlan = await finishNet(executor, spec, record, image?.exposedPorts ?? [], steps);
+      else saveRecord(record);
+      trace("record saved");
     }
     let r = executor.next();
     while (r?.kind === "wired") r = executor.next();

@@ -47,6 +47,9 @@ export function testRoot(tag: string): TestRoot {
   afterAll(() => {
     const ids = ctr(["ps", "-aq", "--no-trunc"]).stdout.split("\n").filter(Boolean);
     if (ids.length) ctr(["rm", "-f", ...ids]);
+    // the bridges of networks a failed test did not remove: their records go with the root
+    const bridges = listNetworks(root).map((n) => n.bridge);
+    if (bridges.length) withNetlink((nl) => bridges.forEach((b) => nl.deleteLink(b)));
     rmSync(root, { recursive: true, force: true });
   });
   const spawnCtr = (args: string[], output: "pipe" | "ignore" = "ignore") =>

@@ -346,35 +346,31 @@ export async function createContainer(spec: ContainerSpec, opts: CreateOptions):
     const managed = isManagedMode(spec.network.mode);
     if (managed) input.files = netFiles(containerDir(id));
     const extraFds = Array.from({ length: input.preserveFds ?? 0 }, (_, k) => 3 + k);
-    let executor: Executor;
-    let steps: Step[];
-    let netPlan: Step[] = [];
-    {
-      // 0622: the init may have dropped to another user by the time it opens it
-      if (input.execFifo) {
-        mkfifo(input.execFifo, 0o622);
-        chmodSync(input.execFifo, 0o622); // past the umask
-      }
-      if (!spec.oci) input.events = monitorEvents(record);
-      if (managed) input.gate = gateFd(extraFds.length);
-      steps = buildRunPlan(input);
-      executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive, gate: managed });
-      trace("executor spawned");
-      record.monitorPid = executor.monitorPid;
-      record.monitorStart = procStartTime(executor.monitorPid);
-      // (with a network, once its plan is sent: the monitor wires meanwhile, and the init runs nothing
-      // before its gate opens, after the save)
-      if (managed) netPlan = await finishNet(executor, spec, record, image?.exposedPorts ?? [], steps);
-      else saveRecord(record);
-      trace("record saved");
+    // 0622: the init may have dropped to another user by the time it opens it
+    if (input.execFifo) {
+      mkfifo(input.execFifo, 0o622);
+      chmodSync(input.execFifo, 0o622); // past the umask
     }
+    if (!spec.oci) input.events = monitorEvents(record);
+    if (managed) input.gate = gateFd(extraFds.length);
+    const steps = buildRunPlan(input);
+    const executor = await spawnExecutor(steps, { inheritStdio: opts.attach, extraFds, stdinPipe: opts.stdinPipe && spec.interactive, gate: managed });
+    trace("executor spawned");
+    record.monitorPid = executor.monitorPid;
+    record.monitorStart = procStartTime(executor.monitorPid);
+    // (with a network, once its plan is sent: the monitor wires meanwhile, and the init runs nothing
+    // before its gate opens, after the save)
+    let netPlan: Step[] = [];
+    if (managed) netPlan = await finishNet(executor, spec, record, image?.exposedPorts ?? [], steps);
+    else saveRecord(record);
+    trace("record saved");
     let r = executor.next();
     while (r?.kind === "wired") r = executor.next();
     trace("container started");
     if (!r || r.kind === "exit") throw new EngineError("executor exited before the container started");
     if (r.kind === "error" || r.kind === "neterror") {
       await executor.proc.exited;
-      throw await reportedError(r, steps, netPlan);
+      throw (await reportedError(r, steps, netPlan)) ?? stepError(steps, r.step, r.errno);
     }
     return { record, executor, pid: r.pid };
   } catch (e) {

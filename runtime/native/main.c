@@ -314,13 +314,13 @@ struct run {
   int master; /* pty master or -1 */
 };
 
-/* clone the init and take it to execve; returns 0 when it runs */
-/* OP_NETNS path files...: the init's network namespace, made by us rather than by clone so
- * that it outlives the init and the CLI can wire it meanwhile: on the first
- * start we unshare one and bind-mount it at the path (then report "netns");
- * later starts (restarts) join the pinned one. The init is cloned inside and
- * we go back to the host's (host_net, opened before), so nothing of ours
- * (a --rm `ctr rm`) runs in the container's. */
+/* OP_NETNS path files...: the init's network namespace, made by us rather
+ * than by clone so that it outlives the init and can be wired meanwhile: on
+ * the first start we make the files the init mounts (empty: the CLI fills
+ * them), unshare a namespace and bind-mount it at the path; later starts
+ * (restarts) join the pinned one. The init is cloned inside and we go back to
+ * the host's (host_net, opened before), so nothing of ours (a --rm
+ * `ctr rm`) runs in the container's. */
 static int host_net = -1;
 
 static int enter_netns(const struct op *o, int first) {
@@ -358,8 +358,9 @@ static int leave_netns(void) {
 
 /* The first start of a container on a network of ctr's: the CLI sends the
  * network plan over the gate once it holds the leases (we wire it, in
- * parallel with the init's rootfs set-up), then one byte once its rules are
- * in. EOF instead: it failed, and says why. Then the init may exec. */
+ * parallel with the init's rootfs set-up), then one byte once the rest is
+ * done (a DNS server, published ports). EOF instead: it failed, and says
+ * why. Then the init may exec. */
 static int pass_gate(int gate, const struct op *netns, int sock) {
   int gate_step = (int)(plan_find(&plan, OP_GATE) - plan.ops);
   struct plan np;
@@ -370,7 +371,7 @@ static int pass_gate(int gate, const struct op *netns, int sock) {
     int bad = net_wire(&np, netns->argv[0], &gen);
     if (bad != -1) { report("neterror %d %d\n", bad, errno); return -1; }
     report("wired\n");
-    /* read back by rm (net/container.ts): the table is all this container's, dropped whole */
+    /* read back by rm (net/teardown.ts): the table is all this container's, dropped whole */
     if (gen >= 0) {
       char g[24];
       snprintf(g, sizeof g, "%lld", gen);
@@ -388,6 +389,7 @@ static int pass_gate(int gate, const struct op *netns, int sock) {
   return 0;
 }
 
+/* clone the init and take it to execve; returns 0 when it runs */
 static int start_init(struct run *r, unsigned long flags, struct child_stdio *io, const char *fifo, int first) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { report("error -1 %d\n", errno); return -1; }

@@ -6,9 +6,14 @@
  *   --------                         ------------------              ------------
  *   write Plan on fd 3  ----------->  read until EOF
  *                                     open log, pipes
+ *                                     (NETNS: files, unshare, pin)
  *                                     clone(ns flags) -------------->  wait for GO
  *                                     uid/gid maps, cgroup.procs
  *                                     send GO  ---------------------->  steps in order
+ *   leases; network plan on the  --> (GATE: read it, wire it:         ...
+ *   gate fd (u32 len + plan)          netlink.c)
+ *   <- fd 4: "wired" / "neterror S E"
+ *   one byte on the gate fd  ------>  send GATE  ------------------->  GATE: go on
  *                                                                     (ERR step errno) or
  *                                                                     READY (create) or
  *                                                                     PTY master (SCM_RIGHTS)
@@ -16,6 +21,10 @@
  *   <- fd 4: "pid N" / "error S E"
  *   <- fd 4: "exit CODE SIGNAL"      relay stdio, write json log,
  *                                     write exit.json, exit
+ *
+ * The gate steps are there only for a container on a network of ctr's, on
+ * its first start; EOF on the gate fd instead of the plan or the byte: the
+ * CLI failed (or died), the init gives up at GATE.
  *
  * Wire format (little endian): records of
  *   u32 op, u32 argc, argc * (u32 len, len bytes)

@@ -44,13 +44,15 @@ function raw(bytes: string | Uint8Array, waitMs = 5000, slowMs = 0): Promise<str
     let got = "";
     s.on("data", (d) => (got += d.toString()));
     s.on("close", () => res(got));
-    s.on("error", () => res(got));
+    // a write after the daemon answered and closed fails (EPIPE) before the answer may have been
+    // read: "close" follows, with all that came
+    s.on("error", () => {});
     s.on("connect", async () => {
       if (slowMs) {
         for (const ch of String(bytes)) {
           s.write(ch);
           await Bun.sleep(slowMs);
-          if (s.destroyed) break;
+          if (s.destroyed || got) break;
         }
       } else s.write(bytes);
     });

@@ -81,7 +81,6 @@ export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest,
   try {
     writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
     writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-    writeFileSync(join(dir, "hosts"), "");
   } catch (e) {
     inside?.close();
     throw e;

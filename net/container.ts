@@ -12,7 +12,7 @@
 // hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
 // (the ruleset generation at which its rules made ctr's table, if they did;
 // "dropped" once a --rm container's monitor dropped it).
-import { existsSync, writeFileSync, writeSync } from "node:fs";
+import { writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { NetContext } from "./begin.ts";
 import { refreshHosts, resolvConf } from "./files.ts";
@@ -22,7 +22,7 @@ import { withNetlink } from "./netlink/client.ts";
 import { removeNetns } from "./netns.ts";
 import type { NetConfig } from "./settings.ts";
 import { type ContainerNet, type ContainerNetRequest, enableForwarding } from "./start.ts";
-import { type Endpoint, listNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
+import { type Endpoint, forgetGoneReleases, listNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
 
 export { type NetContext, netContext } from "./begin.ts";
 export { refreshHosts } from "./files.ts";
@@ -38,13 +38,7 @@ const containerFiles = (root: string, id: string) => join(root, "containers", id
  * Returns whether the record changed (the caller saves it).
  */
 export function reclaim(ctx: NetContext, net: NetworkRecord): boolean {
-  let changed = false;
-  if (net.released?.length) {
-    const before = net.released.length;
-    // (sysfs, not netlink: this runs on every container's start)
-    net.released = net.released.filter((r) => existsSync(`/sys/class/net/${r.veth}`));
-    changed = net.released.length !== before;
-  }
+  const changed = forgetGoneReleases(net);
   const stale = Object.keys(net.endpoints).filter((id) => !ctx.alive(id));
   if (!stale.length) return changed;
   withNetlink((host) => {
@@ -99,8 +93,6 @@ export function containerEndpoints(root: string, id: string): { network: Network
     .map((n) => ({ network: n, endpoint: n.endpoints[id]! }))
     .sort((a, b) => a.endpoint.ifname.localeCompare(b.endpoint.ifname, undefined, { numeric: true }));
 }
-
-// --- files ---
 
 /**
  * A container on a user-defined network resolves through the network's DNS

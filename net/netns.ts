@@ -11,7 +11,7 @@
 // calling thread; Bun's other threads never leave the host's namespace. The
 // mount is made in the host's mount namespace, which this process is in.
 // The executor later joins FILE with setns (a SETNS_CHILD step).
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { SysError } from "../runtime/sys/errno.ts";
 import { mount, setns, umount2, unshare } from "../runtime/sys/libc.ts";
@@ -49,8 +49,6 @@ export function createNetns(path: string): Netlink {
 
 /** Unmounts and removes a pinned namespace; nothing there is not an error. */
 export function removeNetns(path: string): void {
-  // (a --rm container's monitor unpinned it already: no system call, and no libc binding, needed)
-  if (!existsSync(path)) return;
   try {
     umount2(path, MNT_DETACH);
   } catch (e) {

@@ -5,7 +5,7 @@
 // It loads none of the netlink or nf_tables clients on that path: they are
 // imported only for what is rare (a bridge to make, a crash's leftovers to
 // reclaim, a template to encode) and for a restore, which wires from here.
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Step } from "../runtime/plan-wire.ts";
 import { emitEvent } from "../runtime/state/events.ts";
@@ -17,7 +17,7 @@ import { firstHost, parseSubnet, planEndpoint } from "./ipam.ts";
 import { bridgeUp } from "./modes.ts";
 import { type Batch, rulesFromTemplate } from "./rules-cache.ts";
 import { configPath, type NetConfig } from "./settings.ts";
-import { loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
+import { forgetGoneReleases, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
 import { wirePlan } from "./wire-plan.ts";
 
 export interface ContainerNetRequest {
@@ -106,7 +106,7 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
     for (const net of nets) {
       // released addresses whose veth has gone are free again (sysfs: no netlink); the leases of
       // containers that are gone (a crash) are reclaimed with their veths and rules: rare
-      if (net.released?.length) net.released = net.released.filter((x) => existsSync(`/sys/class/net/${x.veth}`));
+      forgetGoneReleases(net);
       if (Object.keys(net.endpoints).some((id) => !ctx.alive(id))) (await import("./container.ts")).reclaim(ctx, net);
       first.push(Object.keys(net.endpoints).length === 0);
     }

@@ -73,6 +73,16 @@ export function saveNetwork(root: string, n: NetworkRecord): void {
   renameSync(tmp, file(root, n.name));
 }
 
+/**
+ * Forgets released addresses whose veth has gone (sysfs, not netlink: this
+ * runs on every container's start). Whether any was forgotten.
+ */
+export function forgetGoneReleases(net: NetworkRecord): boolean {
+  const before = net.released?.length ?? 0;
+  if (before) net.released = net.released!.filter((r) => existsSync(`/sys/class/net/${r.veth}`));
+  return (net.released?.length ?? 0) !== before;
+}
+
 export function deleteNetwork(root: string, name: string): void {
   rmSync(file(root, name), { force: true });
 }

@@ -12,7 +12,7 @@ import { addRules, removeRules } from "./firewall.ts";
 import { netnsPath } from "./modes.ts";
 import { withNetlink } from "./netlink/client.ts";
 import { openInNetns } from "./netns.ts";
-import { type Endpoint, listNetworks, saveNetwork, withNetLock } from "./store.ts";
+import { addLease, dropLease, type Endpoint, listNetworks, withNetLock } from "./store.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 
 /** `network connect`: a new interface in a running container's namespace. */
@@ -33,15 +33,13 @@ export function connectContainer(ctx: NetContext, id: string, name: string, netw
       withNetlink((host) => {
         reclaim(ctx, net);
         const first = Object.keys(net.endpoints).length === 0;
-        net.endpoints[id] = e;
-        saveNetwork(ctx.root, net);
+        addLease(ctx.root, net, e);
         try {
           wireEndpoint(host, inside, fd, net, e, { defaultRoute: used.size === 0 });
           addRules(endpointRules(runSettings(), id, [{ net, first }]));
         } catch (err) {
           host.deleteLink(e.veth);
-          delete net.endpoints[id];
-          saveNetwork(ctx.root, net);
+          dropLease(ctx.root, net, id);
           removeRules(leaving(id, [net], false));
           throw err;
         }
@@ -63,8 +61,7 @@ export function disconnectContainer(ctx: NetContext, id: string, network: string
     const e = net.endpoints[id];
     if (!e) throw new NetError(`container ${id.slice(0, 12)} is not connected to network ${network}`);
     withNetlink((host) => host.deleteLink(e.veth));
-    delete net.endpoints[id];
-    saveNetwork(ctx.root, net);
+    dropLease(ctx.root, net, id);
     removeRules(leaving(id, [net], false));
     if (!net.builtin && Object.keys(net.endpoints).length === 0) stopDns(ctx.root, net.name);
     refreshHosts(ctx.root, [net]);

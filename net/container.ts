@@ -22,7 +22,7 @@ import { withNetlink } from "./netlink/client.ts";
 import { removeNetns } from "./netns.ts";
 import type { NetConfig } from "./settings.ts";
 import { type ContainerNet, type ContainerNetRequest, enableForwarding } from "./start.ts";
-import { type Endpoint, forgetGoneReleases, listNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
+import { dropLease, type Endpoint, forgetGoneReleases, listNetworks, type NetworkRecord } from "./store.ts";
 
 export { type NetContext, netContext } from "./begin.ts";
 export { refreshHosts } from "./files.ts";
@@ -35,24 +35,22 @@ const containerFiles = (root: string, id: string) => join(root, "containers", id
 /**
  * Drops leases of containers that are gone (a crash between create and rm),
  * with their veths, and forgets released addresses whose veth has gone.
- * Returns whether the record changed (the caller saves it).
  */
-export function reclaim(ctx: NetContext, net: NetworkRecord): boolean {
-  const changed = forgetGoneReleases(net);
+export function reclaim(ctx: NetContext, net: NetworkRecord): void {
+  forgetGoneReleases(ctx.root, net);
   const stale = Object.keys(net.endpoints).filter((id) => !ctx.alive(id));
-  if (!stale.length) return changed;
+  if (!stale.length) return;
   withNetlink((host) => {
     for (const id of stale) {
       host.deleteLink(net.endpoints[id]!.veth);
       removeNetns(netnsPath(ctx.root, id));
-      delete net.endpoints[id];
+      // before the rules: a later run must not find the lease again
+      dropLease(ctx.root, net, id);
     }
   });
-  saveNetwork(ctx.root, net); // before the rules: a later run must not find the leases again
   // their rules, and the network's if none is left (the next container adds them again)
   const empty = Object.keys(net.endpoints).length === 0;
   removeRules((r) => stale.some((id) => ownedBy.container(id)(r)) || (empty && ownedBy.network(net.id)(r)));
-  return false;
 }
 
 /**

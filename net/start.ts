@@ -17,7 +17,7 @@ import { firstHost, parseSubnet, planEndpoint } from "./ipam.ts";
 import { bridgeUp } from "./modes.ts";
 import { type Batch, rulesFromTemplate } from "./rules-cache.ts";
 import { configPath, type NetConfig } from "./settings.ts";
-import { forgetGoneReleases, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
+import { addLease, forgetGoneReleases, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
 import { wirePlan } from "./wire-plan.ts";
 
 export interface ContainerNetRequest {
@@ -106,14 +106,13 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
     for (const net of nets) {
       // released addresses whose veth has gone are free again (sysfs: no netlink); the leases of
       // containers that are gone (a crash) are reclaimed with their veths and rules: rare
-      forgetGoneReleases(net);
+      forgetGoneReleases(ctx.root, net);
       if (Object.keys(net.endpoints).some((id) => !ctx.alive(id))) (await import("./container.ts")).reclaim(ctx, net);
       first.push(Object.keys(net.endpoints).length === 0);
     }
     nets.forEach((net, k) => {
       const aliases = net.builtin ? [] : r.aliases;
-      net.endpoints[r.id] = planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined);
-      saveNetwork(ctx.root, net);
+      addLease(ctx.root, net, planEndpoint(net, { container: r.id, name: r.name, aliases, ifname: `eth${k}` }, k === 0 ? r.ip : undefined, k === 0 ? r.mac : undefined));
     });
     trace("net: locked, leases recorded");
     const ep = nets[0]!.endpoints[r.id]!;

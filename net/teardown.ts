@@ -13,25 +13,19 @@ import type { NetContext } from "./begin.ts";
 import { refreshHosts } from "./files.ts";
 import { netnsPath } from "./modes.ts";
 import { readProxyRecord } from "./published.ts";
-import { listNetworks, lockNetworks, saveNetwork } from "./store.ts";
+import { lockNetworks, networksOf, releaseLease } from "./store.ts";
 
 export async function teardownContainerNet(ctx: NetContext, id: string): Promise<void> {
   // the proxy's code (sockets) and the DNS server's are loaded only for containers that use them
   if (readProxyRecord(ctx.root, id)) (await import("./ports.ts")).stopPortProxy(ctx.root, id);
   const path = netnsPath(ctx.root, id);
-  const nets = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
-  if (nets.length === 0 && !existsSync(path)) return;
-  // (a server that is not stopped here leaves by itself once its network has no endpoint)
-  const dns = nets.some((n) => !n.builtin) ? await import("./dns/lifecycle.ts") : undefined;
   const unlock = lockNetworks(ctx.root);
   try {
-    const mine = listNetworks(ctx.root).filter((n) => n.endpoints[id]);
+    const mine = networksOf(ctx.root, id);
+    if (mine.length === 0 && !existsSync(path)) return;
     // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
     for (const n of mine) {
-      const e = n.endpoints[id]!;
-      n.released = [...(n.released ?? []), { veth: e.veth, ip: e.ip }];
-      delete n.endpoints[id];
-      saveNetwork(ctx.root, n);
+      releaseLease(ctx.root, n, id);
       emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
     trace("rm: records saved");
@@ -47,7 +41,12 @@ export async function teardownContainerNet(ctx: NetContext, id: string): Promise
       if (gen !== undefined && mine.every((n) => Object.keys(n.endpoints).length === 0) && dropTable(gen)) trace("rm: table dropped");
       else removeRules(leaving(id, mine, true));
     }
-    for (const n of mine) if (!n.builtin && Object.keys(n.endpoints).length === 0) dns?.stopDns(ctx.root, n.name);
+    // (a server that is not stopped here leaves by itself once its network has no endpoint)
+    const empty = mine.filter((n) => !n.builtin && Object.keys(n.endpoints).length === 0);
+    if (empty.length) {
+      const { stopDns } = await import("./dns/lifecycle.ts");
+      for (const n of empty) stopDns(ctx.root, n.name);
+    }
     trace("rm: rules removed");
     refreshHosts(ctx.root, mine);
     trace("rm: net done");

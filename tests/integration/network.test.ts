@@ -3,11 +3,12 @@
 // behind. Traffic only between namespaces this file made. A bridge name and
 // subnets of its own (CTR_CONFIG), so it never touches the host's links.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { listRules, parseOwner } from "../../net/firewall.ts";
+import { loadNetwork } from "../../net/store.ts";
 import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const t = testRoot("net");
@@ -22,7 +23,7 @@ const ctrAsync = (args: string[]) => ctrAsyncRaw(args, { env });
 const hostLinks = () => withNetlink((nl) => nl.links().map((l) => l.name));
 const vethsOf = (ids: string[]) => hostLinks().filter((n) => ids.some((id) => n.startsWith(`veth${id.slice(0, 8)}`)));
 const netnsFiles = () => (existsSync(`${root}/netns`) ? readdirSync(`${root}/netns`) : []);
-const endpoints = (net = "bridge") => Object.keys(JSON.parse(readFileSync(`${root}/networks/${net}.json`, "utf8")).endpoints);
+const endpoints = (net = "bridge") => Object.keys(loadNetwork(root, net)!.endpoints);
 
 /** veths leave with their namespace, which the kernel tears down asynchronously */
 async function noVethsLeft(ids: string[]): Promise<string[]> {

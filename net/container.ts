@@ -7,7 +7,7 @@
 // it under the networks lock.
 //
 // Layout under the state root: netns/<id> (the pinned namespace),
-// networks/<name>.json (net/store.ts), networks/<name>.dns.pid (its DNS
+// networks/<name>.json and <name>.leases/ (net/store.ts), networks/<name>.dns.pid (its DNS
 // server), and in the container's directory containers/<id>/: hosts,
 // hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
 // (the ruleset generation at which its rules made ctr's table, if they did;

@@ -1,27 +1,17 @@
-// The first half of a container's network as it starts: its /etc files.
-// Kept small and apart from the second half (net/start.ts), which is loaded
-// only when begun: a run starts its executor first, and both run while the
-// init sets up its rootfs.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// The first half of a container's network as it starts: what it asks for
+// checked, before anything is made. Both halves (net/start.ts is the second)
+// run after the executor started, while the init sets up its rootfs, and are
+// loaded as one: one import on the run path, not two.
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Step } from "../runtime/plan-wire.ts";
-import { trace } from "../runtime/trace.ts";
-import type { ContainerNet, ContainerNetRequest } from "./start.ts";
+import { type ContainerNet, type ContainerNetRequest, finishContainerNet } from "./start.ts";
 import { NetError } from "./errors.ts";
-import { resolvConf } from "./files.ts";
-import { netFiles, netnsPath } from "./modes.ts";
+import { type NetContext, netFiles, netnsPath } from "./modes.ts";
 import { quickSettings } from "./settings.ts";
 import { networkFile } from "./store.ts";
 
-export interface NetContext {
-  root: string;
-  /** is this container still on record? (a lease of one that is not is stale) */
-  alive: (id: string) => boolean;
-}
-
-export function netContext(root: string): NetContext {
-  return { root, alive: (id) => existsSync(join(root, "containers", id)) };
-}
+export { type NetContext, netContext } from "./modes.ts";
 
 /** The part of a container's network set-up that can go on while its init prepares its rootfs. */
 export interface PendingNet {
@@ -50,18 +40,16 @@ export interface Begun {
 }
 
 /**
- * The /etc files' contents (hostname, resolv.conf; hosts is written by
- * finish) and, with netnsBy "here" (a restore), the namespace. On the run
- * path this runs after the executor started: the monitor made the namespace
- * and the files empty (plan step NETNS), the init bind-mounts them, and the
- * writes here land in place. Nothing here is shared with another container,
- * so no lock is taken.
+ * The networks asked for, checked, and with netnsBy "here" (a restore), the
+ * namespace. On the run path this runs after the executor started: the
+ * monitor made the namespace and the /etc files empty (plan step NETNS),
+ * and the init bind-mounts them.
  *
  * finish then takes the networks lock, records the leases and sends the
- * monitor the network plan, all while the init sets up its rootfs; the init
- * waits at its gate (plan step GATE) until the caller opens it. Whatever
- * finish or the init fails at, rm (teardownContainerNet) removes what was
- * made.
+ * monitor the network plan, then fills the /etc files in place, all while
+ * the init sets up its rootfs; the init waits at its gate (plan step GATE)
+ * until the caller opens it. Whatever finish or the init fails at, rm
+ * (teardownContainerNet) removes what was made.
  */
 export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest, netnsBy: "executor" | "here" = "executor"): Promise<PendingNet> {
   const path = netnsPath(ctx.root, r.id);
@@ -78,14 +66,6 @@ export async function beginContainerNet(ctx: NetContext, r: ContainerNetRequest,
   if (netnsBy === "here") mkdirSync(dirname(path), { recursive: true });
   const inside = netnsBy === "here" ? (await import("./netns.ts")).createNetns(path) : undefined;
   const files = netFiles(dir);
-  try {
-    writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
-    writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
-  } catch (e) {
-    inside?.close();
-    throw e;
-  }
-  trace("net: files made");
   const begun: Begun = { path, dir, wanted, files, config, quick, inside };
-  return { files, finish: async (wire) => (await import("./start.ts")).finishContainerNet(ctx, r, begun, wire) };
+  return { files, finish: (wire) => finishContainerNet(ctx, r, begun, wire) };
 }

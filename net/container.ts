@@ -14,7 +14,7 @@
 // "dropped" once a --rm container's monitor dropped it).
 import { writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { NetContext } from "./begin.ts";
+import type { NetContext } from "./modes.ts";
 import { refreshHosts, resolvConf } from "./files.ts";
 import { type FwRule, masqueradeRule, networkRules, ownedBy, removeRules, type Rule } from "./firewall.ts";
 import { isManagedMode, netnsPath } from "./modes.ts";
@@ -24,7 +24,7 @@ import type { NetConfig } from "./settings.ts";
 import { type ContainerNet, type ContainerNetRequest, enableForwarding } from "./start.ts";
 import { dropLease, type Endpoint, forgetGoneReleases, listNetworks, type NetworkRecord } from "./store.ts";
 
-export { type NetContext, netContext } from "./begin.ts";
+export { type NetContext, netContext } from "./modes.ts";
 export { refreshHosts } from "./files.ts";
 export { teardownContainerNet } from "./teardown.ts";
 export { type ContainerNet, type ContainerNetRequest, enableForwarding, findNetwork, type LoadConfig, randomId } from "./start.ts";

@@ -1,10 +1,20 @@
 // The two facts about network modes that every container start needs, kept
 // apart from net/container.ts so that --net none/host never loads the netlink
 // client (~5 ms of module start-up).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const netnsPath = (root: string, id: string) => join(root, "netns", id);
+
+export interface NetContext {
+  root: string;
+  /** is this container still on record? (a lease of one that is not is stale) */
+  alive: (id: string) => boolean;
+}
+
+export function netContext(root: string): NetContext {
+  return { root, alive: (id) => existsSync(join(root, "containers", id)) };
+}
 
 /** Modes whose namespace ctr makes and wires (bridge, user networks), not none/host/joined ones. */
 export function isManagedMode(mode: string): boolean {

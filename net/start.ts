@@ -1,7 +1,7 @@
 // A container's network as it starts, the part that runs while its init sets
-// up its rootfs (net/begin.ts did what comes before the executor): the
-// leases under the networks lock, /etc/hosts, the bridge seen to, the rules
-// from the network's template, and the network plan handed to the monitor.
+// up its rootfs (net/begin.ts checked what it asks for): the leases under
+// the networks lock, the bridge seen to, the rules from the network's
+// template, the network plan handed to the monitor, then the /etc files.
 // It loads none of the netlink or nf_tables clients on that path: they are
 // imported only for what is rare (a bridge to make, a crash's leftovers to
 // reclaim, a template to encode) and for a restore, which wires from here.
@@ -10,11 +10,11 @@ import { join } from "node:path";
 import type { Step } from "../runtime/plan-wire.ts";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
-import type { Begun, NetContext } from "./begin.ts";
+import type { Begun } from "./begin.ts";
 import { NetError } from "./errors.ts";
-import { hostsBase, refreshHosts } from "./files.ts";
+import { hostsBase, refreshHosts, resolvConf } from "./files.ts";
 import { firstHost, parseSubnet, planEndpoint } from "./ipam.ts";
-import { bridgeUp } from "./modes.ts";
+import { bridgeUp, type NetContext } from "./modes.ts";
 import { type Batch, rulesFromTemplate } from "./rules-cache.ts";
 import { configPath, type NetConfig } from "./settings.ts";
 import { addLease, forgetGoneReleases, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
@@ -92,9 +92,10 @@ export function enableForwarding(): void {
 
 /**
  * The second half of a container's network (net/begin.ts has the first):
- * under the networks lock, the leases recorded and /etc/hosts written, then
- * the endpoints and rules, made by the monitor from the plan handed to wire,
- * or here (a restore, where nothing runs yet). Emits the connect events.
+ * under the networks lock, the leases recorded, then the endpoints and
+ * rules, made by the monitor from the plan handed to wire (first: it is
+ * what the init waits for), or here (a restore, where nothing runs yet);
+ * then /etc/hostname, resolv.conf and hosts. Emits the connect events.
  */
 export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest, b: Begun, wire?: (steps: Step[]) => void): Promise<ContainerNet> {
   const { path, dir, wanted, files, config, quick, inside } = b;
@@ -130,7 +131,9 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
     } else {
       await wireHere(path, dir, inside!, nets, r.id, cfg, joined);
     }
-    // the monitor wires while these are written (the init mounts hosts, and sees it filled in place)
+    // the monitor wires while these are written (the init mounts them, and sees them filled in place)
+    writeFileSync(join(dir, "hostname"), `${r.hostname}\n`);
+    writeFileSync(join(dir, "resolv.conf"), resolvConf(r.dns, r.dnsSearch));
     const base = hostsBase(ep.ip, r.hostname, r.extraHosts);
     writeFileSync(join(dir, "hosts.base"), base);
     // peers are listed for user-defined networks only: on the default one, hosts is the base

@@ -5,13 +5,12 @@
 // container's exit its monitor has unpinned the namespace and dropped the
 // table already (runtime/native/netlink.c net_unwire), and rm is on the path
 // of every `run --rm`.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { emitEvent } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
-import type { NetContext } from "./begin.ts";
 import { refreshHosts } from "./files.ts";
-import { netnsPath } from "./modes.ts";
+import { type NetContext, netnsPath } from "./modes.ts";
 import { readProxyRecord } from "./published.ts";
 import { lockNetworks, networksOf, releaseLease } from "./store.ts";
 
@@ -57,13 +56,13 @@ export async function teardownContainerNet(ctx: NetContext, id: string): Promise
 
 /**
  * The generation at which the container's rules made ctr's table (nft-gen),
- * if they did, or "dropped" if its monitor dropped the table already; read once.
+ * if they did, or "dropped" if its monitor dropped the table already. (Left
+ * for the container's directory to take: dropping at a generation is refused
+ * once anything changed, so a second rm that reads it again does no harm.)
  */
 function madeTable(root: string, id: string): number | "dropped" | undefined {
-  const file = join(root, "containers", id, "nft-gen");
   try {
-    const text = readFileSync(file, "utf8");
-    rmSync(file);
+    const text = readFileSync(join(root, "containers", id, "nft-gen"), "utf8");
     if (text === "dropped") return text;
     const gen = Number(text);
     return Number.isInteger(gen) ? gen : undefined;

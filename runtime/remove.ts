@@ -4,7 +4,7 @@
 import { closeSync, existsSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
-import { isManagedMode } from "../net/modes.ts";
+import { isManagedMode, netContext } from "../net/modes.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
 import { containerDir, containerLock, containersDir, stateRoot } from "./state/paths.ts";
@@ -132,7 +132,7 @@ export async function waitGone(pid: number, starttime: number | undefined, timeo
 
 /** The network layer is loaded only for containers that have one (see net/modes.ts). */
 async function teardownNet(id: string): Promise<void> {
-  const [{ netContext }, { teardownContainerNet }] = await Promise.all([import("../net/begin.ts"), import("../net/teardown.ts")]);
+  const { teardownContainerNet } = await import("../net/teardown.ts");
   await teardownContainerNet(netContext(stateRoot()), id);
 }
 

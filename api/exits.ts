@@ -29,13 +29,14 @@ export function lastExit(id: string): number | undefined {
 export function watchAutoRemove(id: string, ex: Executor, log: (m: string) => void): void {
   (async () => {
     // "created", "pid" (at start), then "exit"; or the channel's end if the monitor died without a word
-    for (let r = await ex.nextAsync(); r && r.kind !== "exit"; r = await ex.nextAsync()) {}
+    let r = await ex.nextAsync();
+    while (r && r.kind !== "exit") r = await ex.nextAsync();
     const rec = loadRecord(id);
     if (rec) {
       rememberExit(id, exitCodeOf(liveState(rec)));
       dropStdin(id);
       try {
-        await removeContainer(id, { force: true, monitorExited: true });
+        await removeContainer(id, { force: true, monitorExited: true, netUndone: r?.kind === "exit" && r.netUndone });
       } catch (e) {
         log(`removing ${id.slice(0, 12)} (--rm): ${(e as Error).message}`);
       }

@@ -20,7 +20,7 @@ export function terminalSize(tty: boolean): { rows: number; cols: number } | und
 }
 
 /** Returns the container's exit status (Docker: its code, or 128+N for signal N). */
-export async function attach(ex: Executor, initPid: number, tty: boolean, afterExit?: () => Promise<void>): Promise<number> {
+export async function attach(ex: Executor, initPid: number, tty: boolean, afterExit?: (netUndone: boolean) => Promise<void>): Promise<number> {
   const saved = tty && isatty(0) ? stty(["-g"]) : undefined;
   if (saved) stty(["raw", "-echo"]);
   const handlers = FORWARDED.map((sig) => {
@@ -38,7 +38,7 @@ export async function attach(ex: Executor, initPid: number, tty: boolean, afterE
       trace("container exited");
       // --rm: removing here saves starting a second ctr; the monitor only
       // cleans up itself if we are gone before this is done
-      if (afterExit) await afterExit();
+      if (afterExit) await afterExit(r.netUndone);
       trace("removed");
       ex.close();
       return r.code;

@@ -42,7 +42,7 @@ const run: Verb = async (argv) => {
     c.executor.release();
     return out(c.record.id);
   }
-  const rm = spec.autoRemove ? () => removeContainer(c.record.id, { force: true, monitorExited: true }) : undefined;
+  const rm = spec.autoRemove ? (netUndone: boolean) => removeContainer(c.record.id, { force: true, monitorExited: true, netUndone }) : undefined;
   return attach(c.executor, c.pid, spec.tty, rm);
 };
 export default run;

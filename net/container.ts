@@ -11,7 +11,8 @@
 // server), and in the container's directory containers/<id>/: hosts,
 // hosts.base, hostname, resolv.conf, ports.json (net/published.ts), nft-gen
 // (the ruleset generation at which its rules made ctr's table, if they did;
-// "dropped" once a --rm container's monitor dropped it).
+// a --rm container's monitor keeps it in memory and drops the table itself;
+// "dropped" once it did so for a restored one, whose generation is here).
 import { writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { NetContext } from "./modes.ts";

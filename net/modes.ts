@@ -1,10 +1,29 @@
 // The two facts about network modes that every container start needs, kept
 // apart from net/container.ts so that --net none/host never loads the netlink
 // client (~5 ms of module start-up).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const netnsPath = (root: string, id: string) => join(root, "netns", id);
+
+// where networks and their leases live (net/store.ts): here, so that rm can
+// ask whether a container holds one without loading the store
+export const networksDir = (root: string) => join(root, "networks");
+export const networkFile = (root: string, name: string) => join(networksDir(root), `${name}.json`);
+export const leasesDir = (root: string, name: string) => join(networksDir(root), `${name}.leases`);
+export const leaseFile = (root: string, name: string, id: string) => join(leasesDir(root, name), `${id}.json`);
+export const releasedFile = (root: string, name: string, veth: string) => join(leasesDir(root, name), `${veth}.released`);
+
+/** Whether the container holds a lease on any network (a stat per network). */
+export function holdsLease(root: string, id: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(networksDir(root));
+  } catch {
+    return false;
+  }
+  return names.some((f) => f.endsWith(".json") && existsSync(leaseFile(root, f.slice(0, -5), id)));
+}
 
 export interface NetContext {
   root: string;

@@ -8,13 +8,13 @@
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Step } from "../runtime/plan-wire.ts";
-import { emitEvent } from "../runtime/state/events.ts";
+import { emitEvent, eventHead } from "../runtime/state/events.ts";
 import { trace } from "../runtime/trace.ts";
 import type { Begun } from "./begin.ts";
 import { NetError } from "./errors.ts";
 import { hostsBase, refreshHosts, resolvConf } from "./files.ts";
 import { firstHost, parseSubnet, planEndpoint } from "./ipam.ts";
-import { bridgeUp, type NetContext } from "./modes.ts";
+import { bridgeUp, leaseFile, type NetContext, releasedFile } from "./modes.ts";
 import { type Batch, rulesFromTemplate } from "./rules-cache.ts";
 import { configPath, type NetConfig } from "./settings.ts";
 import { addLease, forgetGoneReleases, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
@@ -127,7 +127,16 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
         withNetlink((h) => ensureBridge(h, net));
       }
       // and the rules (the monitor writes nft-gen when its batch made the table)
-      wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), await containerRules(ctx.root, cfg, r.id, joined)));
+      // on the default network only (no peers' hosts, no DNS server to update), a --rm
+      // container's monitor gives its lease back at the exit itself (main.c release_leases)
+      const release = nets.every((n) => n.builtin)
+        ? nets.map((n) => ({
+          lease: leaseFile(ctx.root, n.name, r.id),
+          released: releasedFile(ctx.root, n.name, n.endpoints[r.id]!.veth),
+          event: eventHead("network", "disconnect", n.id, { container: r.id, name: n.name, type: n.driver }),
+        }))
+        : [];
+      wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), await containerRules(ctx.root, cfg, r.id, joined), release));
     } else {
       await wireHere(path, dir, inside!, nets, r.id, cfg, joined);
     }

@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flock, LOCK_EX } from "../runtime/sys/libc.ts";
+import { leaseFile, leasesDir, networkFile, networksDir, releasedFile } from "./modes.ts";
 import { closeSync, openSync } from "node:fs";
 
 export interface Endpoint {
@@ -48,12 +49,8 @@ export interface NetworkRecord {
   released?: { veth: string; ip: string }[];
 }
 
-export const networksDir = (root: string) => join(root, "networks");
-export const networkFile = (root: string, name: string) => join(networksDir(root), `${name}.json`);
+export { leaseFile, networkFile, networksDir, releasedFile };
 const file = networkFile;
-const leasesDir = (root: string, name: string) => join(networksDir(root), `${name}.leases`);
-const leaseFile = (root: string, name: string, id: string) => join(leasesDir(root, name), `${id}.json`);
-const releasedFile = (root: string, name: string, veth: string) => join(leasesDir(root, name), `${veth}.released`);
 
 export function loadNetwork(root: string, name: string): NetworkRecord | undefined {
   let settings: NetworkRecord;

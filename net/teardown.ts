@@ -3,8 +3,9 @@
 // Kept apart from net/container.ts, and loading the namespace, nf_tables
 // and DNS code only when there is something for them to do: after a --rm
 // container's exit its monitor has unpinned the namespace and dropped the
-// table already (runtime/native/netlink.c net_unwire), and rm is on the path
-// of every `run --rm`.
+// table already (runtime/native/netlink.c net_unwire), and on the default
+// network given its lease back too (main.c release_leases; an attached CLI,
+// told so, skips this file), and rm is on the path of every `run --rm`.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { emitEvent } from "../runtime/state/events.ts";

@@ -25,15 +25,16 @@ export type Report =
   /** a step of the network plan failed */
   | { kind: "neterror"; step: number; errno: number }
   | { kind: "error"; step: number; errno: number }
-  | { kind: "exit"; code: number; signal: number };
+  /** netUndone: the monitor of a --rm container left nothing of its network for rm (main.c release_leases) */
+  | { kind: "exit"; code: number; signal: number; netUndone: boolean };
 
 function parse(line: string): Report | undefined {
-  const [k, a = "0", b = "0"] = line.split(" ");
+  const [k, a = "0", b = "0", c = "0"] = line.split(" ");
   if (k === "pid" || k === "created") return { kind: k, pid: Number(a) };
   if (k === "wired") return { kind: k };
   if (k === "neterror") return { kind: k, step: Number(a), errno: Number(b) };
   if (k === "error") return { kind: "error", step: Number(a), errno: Number(b) };
-  if (k === "exit") return { kind: "exit", code: Number(a), signal: Number(b) };
+  if (k === "exit") return { kind: "exit", code: Number(a), signal: Number(b), netUndone: c === "1" };
   return undefined;
 }
 

@@ -17,7 +17,7 @@ export const OP = {
   ENV: 41, ARGV: 42, PTY: 43, EXEC: 44, SETNS_CHILD: 45, UNSHARE: 46, PRESERVE_FDS: 47,
   CRIU_RESTORE: 48, INHERIT_FD: 49, GATE: 50, NETNS: 51,
   HOOK: 60,
-  NET_VETH: 70, NET_ADDR: 71, NET_ROUTE: 72, NET_NFT: 73, NET_LO: 74,
+  NET_VETH: 70, NET_ADDR: 71, NET_ROUTE: 72, NET_NFT: 73, NET_LO: 74, NET_RELEASE: 75,
 } as const;
 
 export type OpName = Exclude<keyof typeof OP, "END">;

@@ -4,7 +4,7 @@
 import { closeSync, existsSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeCgroup, thawCgroup } from "../cgroup/cgroup.ts";
-import { isManagedMode, netContext } from "../net/modes.ts";
+import { holdsLease, isManagedMode, netContext } from "../net/modes.ts";
 import { EngineError } from "./errors.ts";
 import { releaseName } from "./state/names.ts";
 import { containerDir, containerLock, containersDir, stateRoot } from "./state/paths.ts";
@@ -20,6 +20,8 @@ export interface RemoveOptions {
   quiet?: boolean;
   /** the caller saw the monitor report the exit: it is only waiting for us, not to be waited for */
   monitorExited?: boolean;
+  /** and the monitor said it left nothing of the container's network behind (a --rm container on the default network) */
+  netUndone?: boolean;
 }
 
 export async function removeContainer(id: string, opts: RemoveOptions): Promise<void> {
@@ -36,7 +38,7 @@ export async function removeContainer(id: string, opts: RemoveOptions): Promise<
     // nothing (--rm excludes --restart), so there is nothing to stop first
     if (!opts.monitorExited) await stopForRemoval(rec, opts.force);
     removeCgroup(rec.cgroup);
-    if (isManagedMode(rec.spec.network.mode) || rec.spec.network.ports.length) await teardownNet(id);
+    if (needsNetTeardown(rec, opts)) await teardownNet(id);
     // before the directory goes: the overlay must not be walked by rmSync
     if (rec.image) await unmountImageRootfs(id);
     // the name before the directory: an rm killed in between leaves a record
@@ -128,6 +130,17 @@ export async function waitGone(pid: number, starttime: number | undefined, timeo
     await Bun.sleep(5);
   }
   return true;
+}
+
+/**
+ * Whether rm has network work to do: not for --net none or host, nor when
+ * the monitor undid it all (a --rm container on the default network) and no
+ * port was published and no network connected since (a lease it did not know).
+ */
+function needsNetTeardown(rec: ContainerRecord, opts: RemoveOptions): boolean {
+  const n = rec.spec.network;
+  if (!isManagedMode(n.mode) && n.ports.length === 0) return false;
+  return !(opts.netUndone && n.ports.length === 0 && !n.publishAll && !holdsLease(stateRoot(), rec.id));
 }
 
 /** The network layer is loaded only for containers that have one (see net/modes.ts). */

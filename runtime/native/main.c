@@ -1,7 +1,7 @@
 /*
  * ctr's executor and, afterwards, the container's monitor. It reads one Plan
  * (fd 3), reports on fd 4 in lines ("pid N", "created N", "error STEP ERRNO",
- * "exit CODE SIGNAL"), clones the init, relays its stdio into the json log and
+ * "exit CODE SIGNAL NETUNDONE"), clones the init, relays its stdio into the json log and
  * to the CLI when attached, and records the exit status. It is single
  * threaded on purpose: see DESIGN.md, Rule 1.
  */
@@ -38,6 +38,10 @@
 
 static int report_fd = REPORT_FD;
 static struct plan plan;
+/* the network plan the CLI sent over the gate, and the ruleset generation at
+ * which its nf_tables batch made ctr's table (-1: it did not, or none ran) */
+static struct plan netplan;
+static long long net_gen = -1;
 static int log_fd = -1;
 static int attach_in, attach_out, attach_err;
 static const char *state_dir;
@@ -143,6 +147,35 @@ static void journal(const char *action, const char *extra) {
   if (fd < 0) return;
   if (write(fd, line, (size_t)n) < 0) {}
   close(fd);
+}
+
+/* A --rm container's leases given back (OP_NET_RELEASE: the CLI sends them for
+ * containers on the default network only, which has no peers' /etc/hosts or
+ * DNS server to update), once its pin and rules are gone: each lease file is
+ * renamed to its released name, as rm would (net/store.ts releaseLease), and
+ * its network's "disconnect" event appended. Then rm has nothing of its
+ * network left to do, and the attached CLI, told so, skips that part of it.
+ * 0 (rm does it all) when there is no lease to give back or a rename fails. */
+static int release_leases(void) {
+  const struct op *ev = plan_find(&plan, OP_EVENTS);
+  int released = 0;
+  for (size_t i = 0; i < netplan.n; i++) {
+    const struct op *r = &netplan.ops[i];
+    if (r->kind != OP_NET_RELEASE || r->argc < 3) continue;
+    if (rename(r->argv[0], r->argv[1]) < 0) return 0;
+    released++;
+    if (!ev) continue;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char line[2048];
+    int n = snprintf(line, sizeof line, "%s,\"time\":%lld,\"timeNano\":%lld%09ld}\n", r->argv[2], (long long)ts.tv_sec, (long long)ts.tv_sec, ts.tv_nsec);
+    if (n <= 0 || n >= (int)sizeof line) continue;
+    int fd = open(ev->argv[0], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) continue;
+    if (write(fd, line, (size_t)n) < 0) {}
+    close(fd);
+  }
+  return released > 0;
 }
 
 /* The kernel's count of OOM kills in the container's memory cgroup ("oom_kill N"
@@ -367,14 +400,15 @@ static int pass_gate(int gate, const struct op *netns, int sock) {
   if (plan_read_framed(gate, &np) < 0) { report("error %d %d\n", gate_step, errno); return -1; }
   if (np.n) {
     if (!netns) { report("error %d %d\n", gate_step, EINVAL); return -1; }
-    long long gen = -1;
-    int bad = net_wire(&np, netns->argv[0], &gen);
+    netplan = np;
+    int bad = net_wire(&np, netns->argv[0], &net_gen);
     if (bad != -1) { report("neterror %d %d\n", bad, errno); return -1; }
     report("wired\n");
-    /* read back by rm (net/teardown.ts): the table is all this container's, dropped whole */
-    if (gen >= 0) {
+    /* read back by rm (net/teardown.ts): the table is all this container's, dropped whole.
+     * A --rm container's monitor drops it itself at the exit, from memory. */
+    if (net_gen >= 0 && !plan_find(&plan, OP_ON_EXIT)) {
       char g[24];
-      snprintf(g, sizeof g, "%lld", gen);
+      snprintf(g, sizeof g, "%lld", net_gen);
       state_write("nft-gen", g);
     }
   }
@@ -726,11 +760,16 @@ int main(void) {
     int st = relay(&r, tty ? NULL : &out, tty ? NULL : &err, pin[1], sfd);
     int code = exit_code(st);
     /* --rm on a network of ctr's: its kernel side goes now, from here, before the exit is
-     * told (rm then finds "dropped" in nft-gen, and no pin); the records are rm's */
+     * told: the pin, and ctr's table if this container's batch made it and nothing changed
+     * since (a restore's generation is in nft-gen, where rm then finds "dropped") */
+    int undone = 0;
     if (!exec_mode && (o = plan_find(&plan, OP_NETNS)) && plan_find(&plan, OP_ON_EXIT)) {
       char g[32] = "";
-      long long gen = state_read("nft-gen", g, sizeof g) > 0 ? atoll(g) : -1;
-      if (net_unwire(o->argv[0], gen)) state_write("nft-gen", "dropped");
+      int from_file = net_gen < 0 && state_read("nft-gen", g, sizeof g) > 0;
+      int dropped = net_unwire(o->argv[0], from_file ? atoll(g) : net_gen);
+      if (dropped && from_file) state_write("nft-gen", "dropped");
+      /* no rule of its own left anywhere: its leases can go too (below) */
+      undone = dropped || !plan_find(&netplan, OP_NET_NFT);
     }
     fmt_time(ts, sizeof ts);
     int oom = oom_before >= 0 && oom_kills() > oom_before;
@@ -740,7 +779,9 @@ int main(void) {
     char extra[96];
     snprintf(extra, sizeof extra, ",\"execDuration\":\"%ld\",\"exitCode\":\"%d\"", (long)(time(NULL) - began), code);
     if (!exec_mode) journal("die", extra);
-    report("exit %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    /* the third number: 1 when nothing of its network is left for rm (see release_leases) */
+    undone = undone && release_leases();
+    report("exit %d %d %d\n", code, WIFSIGNALED(st) ? WTERMSIG(st) : 0, undone);
     if (exec_mode || !should_restart(code, restarts)) {
       /* --rm: become `ctr rm` ourselves, so removal happens even when no CLI is
        * left; the report fd stays open until it is done */

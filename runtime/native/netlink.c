@@ -302,6 +302,7 @@ int net_wire(const struct plan *steps, const char *netns_path, long long *nft_ge
   if (netns < 0 || self < 0 || host < 0) bad = -2;
   for (size_t i = 0; bad == -1 && i < steps->n; i++) {
     const struct op *o = &steps->ops[i];
+    if (o->kind == OP_NET_RELEASE) continue; /* for the exit (main.c release_leases) */
     /* the host's side first: once inside, if_nametoindex would look for the bridge there */
     int host_side = o->kind == OP_NET_VETH || o->kind == OP_NET_NFT;
     if (host_side && inside >= 0) { errno = EINVAL; bad = (int)i; break; }

@@ -94,13 +94,14 @@ enum op_kind {
   OP_INHERIT_FD = 49,   /* "stdin"|"stdout"|"stderr"|path: the next of criu's fds 3.. (named in its --inherit-fd) */
   OP_GATE = 50,         /* fd: the init waits for one byte on it before exec (the CLI wires the network meanwhile); EOF: it gives up */
   OP_NETNS = 51,        /* path, files...: the monitor makes the init's network namespace and pins it there (later starts join it), and the files (empty) */
-  OP_HOOK = 60,
+  OP_HOOK = 60,         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
   /* the network plan the CLI sends over the gate once it holds the leases (runtime/native/netlink.c) */
   OP_NET_VETH = 70,     /* ifname (inside), ifindex (0: any), mac, mtu, host end name, bridge */
   OP_NET_ADDR = 71,     /* ifname, address, prefix length (inside) */
   OP_NET_ROUTE = 72,    /* gateway: the default route (inside) */
   OP_NET_NFT = 73,      /* nf_tables batch bytes, commands answering: ctr's rules (host side) */
-  OP_NET_LO = 74,       /* lo up (inside) */         /* when, path, timeout s, state before pid, state after pid, nargs, args..., env...: an OCI createContainer/startContainer hook run by the init */
+  OP_NET_LO = 74,       /* lo up (inside) */
+  OP_NET_RELEASE = 75,  /* lease file, released name, event head: not wired; a --rm container's lease the monitor gives back at exit, when nothing else of its network is left for rm */
   OP_MAX
 };
 

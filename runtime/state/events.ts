@@ -41,8 +41,12 @@ export function nowNano(): bigint {
 
 /** One journal line; timeNano written exactly (JSON numbers past 2^53 lose digits in JS). */
 export function eventLine(type: EventType, action: string, id: string, attributes: Record<string, string>, nano = nowNano()): string {
-  const head = JSON.stringify({ Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, scope: "local", time: Number(nano / 1_000_000_000n) });
-  return `${head.slice(0, -1)},"timeNano":${nano}}\n`;
+  return `${eventHead(type, action, id, attributes)},"time":${nano / 1_000_000_000n},"timeNano":${nano}}\n`;
+}
+
+/** A journal line up to its times, for a writer that adds them when it happens (the monitor: OP_NET_RELEASE). */
+export function eventHead(type: EventType, action: string, id: string, attributes: Record<string, string>): string {
+  return JSON.stringify({ Type: type, Action: action, Actor: { ID: id, Attributes: attributes }, scope: "local" }).slice(0, -1);
 }
 
 /** The exact timeNano of a journal line. */

@@ -3,13 +3,13 @@
 // behind. Traffic only between namespaces this file made. A bridge name and
 // subnets of its own (CTR_CONFIG), so it never touches the host's links.
 import { afterAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withNetlink } from "../../net/netlink/client.ts";
 import { listRules, parseOwner } from "../../net/firewall.ts";
 import { loadNetwork } from "../../net/store.ts";
-import { privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
+import { CTR, privateBridge, ROOTFS, testRoot, uniqueName } from "./harness.ts";
 
 const t = testRoot("net");
 const { root, ctr: ctrRaw, ctrAsync: ctrAsyncRaw } = t;
@@ -142,6 +142,30 @@ describe("user-defined networks", () => {
     expect(ctr(["exec", peer, "cat", "/etc/hosts"]).stdout).not.toContain("api");
     ctr(["rm", "-f", c, peer]);
     expect(net(["rm", a, b]).code).toBe(0);
+  });
+
+  test("an attached --rm on the default bridge: its monitor gives the lease back (die, disconnect, destroy); one connected meanwhile, rm does", async () => {
+    const events = () => readFileSync(join(root, "events.log"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const quick = uniqueName("quick");
+    expect(ctr(["run", "--rm", "--name", quick, ROOTFS, "true"]).code).toBe(0);
+    const id = events().find((e) => e.Action === "destroy" && e.Actor.Attributes.name === quick).Actor.ID;
+    const mine = events().filter((e) => e.Actor.ID === id || e.Actor.Attributes.container === id).map((e) => `${e.Type} ${e.Action}`);
+    expect(mine.slice(-3)).toEqual(["container die", "network disconnect", "container destroy"]);
+    expect(mine.filter((a) => a === "network disconnect")).toHaveLength(1);
+    expect(endpoints()).not.toContain(id);
+    expect(existsSync(join(root, "networks", "bridge.leases", `${id}.json`))).toBe(false);
+
+    // connected to a user network while it ran: its monitor knew nothing of that lease, rm gives it back
+    const u = uniqueName("late");
+    net(["create", u]);
+    const late = uniqueName("late");
+    const p = Bun.spawn([CTR, "run", "--rm", "--name", late, ROOTFS, "sleep", "1"], { env: { ...process.env, CTR_ROOT: root, ...env }, stdout: "ignore", stderr: "pipe" });
+    for (let i = 0; i < 100 && ctr(["ps", "--format", "{{.Names}}"]).stdout.trim() !== late; i++) await Bun.sleep(20);
+    expect(net(["connect", u, late]).code).toBe(0);
+    expect(endpoints(u)).toHaveLength(1);
+    expect(await p.exited).toBe(0);
+    expect(endpoints(u)).toEqual([]);
+    expect(net(["rm", u]).code).toBe(0);
   });
 
   test("bad input: clear errors, nothing half-made", () => {

@@ -27,6 +27,12 @@ describe("network plan", () => {
     const steps = wirePlan([{ net: net("a", { internal: true }), ep: ep("eth0", "10.5.0.2") }]);
     expect(steps.map((s) => s.op)).toEqual(["NET_VETH", "NET_LO", "NET_ADDR"]);
   });
+  test("leases for the monitor to give back at a --rm exit come last, after everything it wires", () => {
+    const release = [{ lease: "/r/networks/bridge.leases/c1.json", released: "/r/networks/bridge.leases/vethc1.released", event: '{"Type":"network"' }];
+    const steps = wirePlan([{ net: net("a"), ep: ep("eth0", "10.5.0.2") }], undefined, release);
+    expect(steps.map((s) => s.op)).toEqual(["NET_VETH", "NET_LO", "NET_ADDR", "NET_ROUTE", "NET_RELEASE"]);
+    expect(steps.at(-1)!.args).toEqual([release[0]!.lease, release[0]!.released, release[0]!.event]);
+  });
   test("a failed step reads as the netlink client's error would", () => {
     const steps = wirePlan([{ net: net("a"), ep: ep("eth0", "10.5.0.2") }]);
     expect(wireError(steps, 0, 95).message).toBe("RTM_NEWLINK veth vethc1 (eth0 in the container, into bridge br-a): EOPNOTSUPP");

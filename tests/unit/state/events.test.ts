@@ -4,7 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { emitEvent, eventLine, eventsPath, MAX_BYTES, nanoOf, readJournal, readSince } from "../../../runtime/state/events.ts";
+import { emitEvent, eventHead, eventLine, eventsPath, MAX_BYTES, nanoOf, readJournal, readSince } from "../../../runtime/state/events.ts";
 
 const root = mkdtempSync(join(tmpdir(), "ctr-events-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -16,6 +16,9 @@ test("a line is Docker's event JSON; timeNano is written exactly", () => {
   });
   expect(line).toEndWith(`"timeNano":1795917028123456789}\n`);
   expect(nanoOf(line)).toBe(1795917028123456789n);
+  // the head the monitor completes with the times (runtime/native/main.c release_leases) is the same line's
+  expect(line.startsWith(eventHead("container", "start", "abc", { name: "web", image: "busybox" }))).toBe(true);
+  expect(line.slice(eventHead("container", "start", "abc", { name: "web", image: "busybox" }).length)).toBe(`,"time":1795917028,"timeNano":1795917028123456789}\n`);
 });
 
 test("past MAX_BYTES the journal rotates to events.log.1; the reader follows across it, losing nothing", () => {

@@ -60,7 +60,26 @@ export function loadNetwork(root: string, name: string): NetworkRecord | undefin
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
-  return { ...settings, ...readLeases(root, name) };
+  if (settings.endpoints || settings.released) migrate(root, settings);
+  const { endpoints: _e, released: _r, ...rest } = settings;
+  return { ...rest, ...readLeases(root, name) };
+}
+
+/**
+ * A record written before leases had files of their own (they were in it):
+ * its leases written out as files (those not there yet) and the record
+ * rewritten without them. Idempotent, so two readers may both do it.
+ */
+function migrate(root: string, n: NetworkRecord): void {
+  mkdirSync(leasesDir(root, n.name), { recursive: true });
+  const write = (path: string, e: unknown) => {
+    if (existsSync(path)) return;
+    writeFileSync(`${path}.tmp${process.pid}`, JSON.stringify(e));
+    renameSync(`${path}.tmp${process.pid}`, path);
+  };
+  for (const e of Object.values(n.endpoints ?? {})) write(leaseFile(root, n.name, e.container), e);
+  for (const r of n.released ?? []) write(releasedFile(root, n.name, r.veth), { container: "", name: "", aliases: [], ip: r.ip, mac: "", veth: r.veth, ifname: "" });
+  saveNetwork(root, n);
 }
 
 /** A network's leases: its endpoints, and the addresses given back whose veth may still exist. */

@@ -65,6 +65,22 @@ describe("network store", () => {
     expect(networksOf(root, "b").map((n) => n.name)).toEqual(["one"]);
   });
 
+  test("a record from before lease files: its leases are written out, once, and the record keeps its settings alone", () => {
+    const old = { ...record("old"), endpoints: { d: ep("d", "10.9.0.7") }, released: [{ veth: "lo", ip: "10.9.0.8" }] };
+    writeFileSync(join(root, "networks", "old.json"), JSON.stringify(old));
+    const n = loadNetwork(root, "old")!;
+    expect(Object.keys(n.endpoints)).toEqual(["d"]);
+    expect(n.released).toEqual([{ veth: "lo", ip: "10.9.0.8" }]);
+    const onDisk = JSON.parse(readFileSync(join(root, "networks", "old.json"), "utf8"));
+    expect(onDisk.endpoints).toBeUndefined();
+    expect(onDisk.released).toBeUndefined();
+    expect(onDisk.subnet).toBe("10.9.0.0/24");
+    // and from then on the files are the truth: a lease given back stays given back
+    releaseLease(root, n, "d");
+    expect(Object.keys(loadNetwork(root, "old")!.endpoints)).toEqual([]);
+    deleteNetwork(root, "old");
+  });
+
   test("a lease a crash left half-written is no lease; deleteNetwork takes the leases too", () => {
     writeFileSync(join(root, "networks", "one.leases", "x.json.tmp"), "{");
     expect(Object.keys(loadNetwork(root, "one")!.endpoints)).toEqual(["b"]);

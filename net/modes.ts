@@ -1,6 +1,7 @@
-// The two facts about network modes that every container start needs, kept
-// apart from net/container.ts so that --net none/host never loads the netlink
-// client (~5 ms of module start-up).
+// What every container start and rm needs to know of networks (which modes
+// ctr wires, where their files live, whether a container holds a lease),
+// kept apart from net/container.ts so that --net none/host never loads the
+// netlink client (~5 ms of module start-up).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 

@@ -6,12 +6,13 @@
 // neither rewrites the record (on ext4 a rename over a file forces its
 // blocks out first, ~0.4 ms each). Every change happens under one lock
 // (networks/.lock), so parallel `ctr run`s never hand out one address twice;
-// files appear by rename, so a reader without the lock sees whole ones.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+// files appear by rename, so a reader without the lock sees whole ones. (The
+// monitor of a --rm container renames its lease to released without the
+// lock, runtime/native/main.c release_leases: the address is taken either way.)
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { flock, LOCK_EX } from "../runtime/sys/libc.ts";
 import { leaseFile, leasesDir, networkFile, networksDir, releasedFile } from "./modes.ts";
-import { closeSync, openSync } from "node:fs";
 
 export interface Endpoint {
   container: string;
@@ -165,13 +166,12 @@ export function dropLease(root: string, n: NetworkRecord, id: string): void {
 
 /**
  * Forgets released addresses whose veth has gone (sysfs, not netlink: this
- * runs on every container's start). Whether any was forgotten.
+ * runs on every container's start).
  */
-export function forgetGoneReleases(root: string, net: NetworkRecord): boolean {
+export function forgetGoneReleases(root: string, net: NetworkRecord): void {
   const gone = (net.released ?? []).filter((r) => !existsSync(`/sys/class/net/${r.veth}`));
   for (const r of gone) rmSync(releasedFile(root, net.name, r.veth), { force: true });
   if (gone.length) net.released = net.released!.filter((r) => !gone.includes(r));
-  return gone.length > 0;
 }
 
 export function deleteNetwork(root: string, name: string): void {

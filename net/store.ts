@@ -83,22 +83,37 @@ function migrate(root: string, n: NetworkRecord): void {
   saveNetwork(root, n);
 }
 
-/** A network's leases: its endpoints, and the addresses given back whose veth may still exist. */
+/**
+ * A network's leases: its endpoints, and the addresses given back whose veth
+ * may still exist. A lease renamed between listing and reading (given back:
+ * a --rm container's monitor does it without the lock) means the listing is
+ * stale: it is listed again, so the address is seen under its new name.
+ */
 function readLeases(root: string, name: string): Pick<NetworkRecord, "endpoints" | "released"> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return readLeasesOnce(leasesDir(root, name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 5) throw e;
+    }
+  }
+}
+
+function readLeasesOnce(dir: string): Pick<NetworkRecord, "endpoints" | "released"> {
   const endpoints: Record<string, Endpoint> = {};
   const released: { veth: string; ip: string }[] = [];
   let files: string[];
   try {
-    files = readdirSync(leasesDir(root, name));
+    files = readdirSync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { endpoints };
     throw e;
   }
   for (const f of files.sort()) {
     // (a file a crash left half-made has a .tmp name: not a lease)
-    if (f.endsWith(".json")) endpoints[f.slice(0, -5)] = JSON.parse(readFileSync(join(leasesDir(root, name), f), "utf8"));
+    if (f.endsWith(".json")) endpoints[f.slice(0, -5)] = JSON.parse(readFileSync(join(dir, f), "utf8"));
     else if (f.endsWith(".released")) {
-      const e: Endpoint = JSON.parse(readFileSync(join(leasesDir(root, name), f), "utf8"));
+      const e: Endpoint = JSON.parse(readFileSync(join(dir, f), "utf8"));
       released.push({ veth: e.veth, ip: e.ip });
     }
   }

@@ -82,6 +82,42 @@ describe("network store", () => {
     deleteNetwork(root, "old");
   });
 
+  test("leases given back while they are read (a monitor's rename, without the lock): no read fails, no address is missed", async () => {
+    const n = record("busy");
+    saveNetwork(root, n);
+    const dir = join(root, "networks", "busy.leases");
+    addLease(root, n, ep("first", "10.9.0.1"));
+    // another process makes leases and gives each back, one after another, as fast as it can
+    const flipper = Bun.spawn([process.execPath, "-e", `
+      const { renameSync, writeFileSync } = require("node:fs");
+      for (let i = 0; i < 3000; i++) {
+        const ip = "10.9." + (i >> 8) + "." + (i & 255);
+        writeFileSync("${dir}/c" + i + ".json.tmp", JSON.stringify({ container: "c" + i, ip, veth: "v" + i }));
+        renameSync("${dir}/c" + i + ".json.tmp", "${dir}/c" + i + ".json");
+        renameSync("${dir}/c" + i + ".json", "${dir}/v" + i + ".released");
+      }
+    `], { stdout: "ignore", stderr: "inherit" });
+    try {
+      // an address once seen taken stays seen (nothing here forgets one), through every rename
+      let before = new Set<string>();
+      let loads = 0;
+      while (flipper.exitCode === null) {
+        const got = loadNetwork(root, "busy")!;
+        const now = new Set([...Object.values(got.endpoints).map((e) => e.ip), ...(got.released ?? []).map((r) => r.ip)]);
+        expect([...before].filter((ip) => !now.has(ip))).toEqual([]);
+        before = now;
+        loads++;
+        await Bun.sleep(0);
+      }
+      expect(await flipper.exited).toBe(0);
+      expect(loads).toBeGreaterThan(10);
+      expect(loadNetwork(root, "busy")!.released).toHaveLength(3000);
+    } finally {
+      flipper.kill();
+      deleteNetwork(root, "busy");
+    }
+  });
+
   test("a lease a crash left half-written is no lease; deleteNetwork takes the leases too", () => {
     writeFileSync(join(root, "networks", "one.leases", "x.json.tmp"), "{");
     expect(Object.keys(loadNetwork(root, "one")!.endpoints)).toEqual(["b"]);

@@ -163,14 +163,22 @@ export function addLease(root: string, n: NetworkRecord, e: Endpoint): void {
 
 /**
  * Gives a container's lease back while its veth may still exist: the
- * address stays taken until it is gone (see NetworkRecord.released).
+ * address stays taken until it is gone (see NetworkRecord.released). False
+ * when it was given back already (by a --rm container's monitor, just now).
  */
-export function releaseLease(root: string, n: NetworkRecord, id: string): void {
+export function releaseLease(root: string, n: NetworkRecord, id: string): boolean {
   const e = n.endpoints[id];
-  if (!e) return;
-  renameSync(leaseFile(root, n.name, id), releasedFile(root, n.name, e.veth));
+  if (!e) return false;
+  let mine = true;
+  try {
+    renameSync(leaseFile(root, n.name, id), releasedFile(root, n.name, e.veth));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mine = false;
+  }
   delete n.endpoints[id];
   n.released = [...(n.released ?? []), { veth: e.veth, ip: e.ip }];
+  return mine;
 }
 
 /** Forgets a lease whose veth is gone already (deleted, or never made). */

@@ -25,8 +25,8 @@ export async function teardownContainerNet(ctx: NetContext, id: string): Promise
     if (mine.length === 0 && !existsSync(path)) return;
     // the veths go with the namespace once nothing holds it (see NetworkRecord.released)
     for (const n of mine) {
-      releaseLease(ctx.root, n, id);
-      emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
+      // (given back by its monitor meanwhile: the monitor said so in the journal)
+      if (releaseLease(ctx.root, n, id)) emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
     trace("rm: records saved");
     if (existsSync(path)) (await import("./netns.ts")).removeNetns(path);

@@ -34,8 +34,12 @@ describe("network store", () => {
 
   test("released: the address stays taken until its veth is gone, then is forgotten", () => {
     const n = loadNetwork(root, "one")!;
+    expect(releaseLease(root, n, "a")).toBe(true);
+    // given back by someone else meanwhile (a --rm container's monitor): not an error, not given back twice
+    const stale = loadNetwork(root, "one")!;
+    stale.endpoints.a = ep("a", "10.9.0.2");
+    expect(releaseLease(root, stale, "a")).toBe(false);
     // lo exists on every host: a veth that is still there
-    releaseLease(root, n, "a");
     const held = record("held");
     saveNetwork(root, held);
     addLease(root, held, ep("c", "10.9.0.4", "lo"));

@@ -18,7 +18,7 @@ import { bridgeUp, leaseFile, type NetContext, releasedFile } from "./modes.ts";
 import { type Batch, rulesFromTemplate } from "./rules-cache.ts";
 import { configPath, type NetConfig } from "./settings.ts";
 import { addLease, forgetGoneReleases, loadNetwork, lockNetworks, type NetworkRecord, saveNetwork } from "./store.ts";
-import { wirePlan } from "./wire-plan.ts";
+import { type Release, wirePlan } from "./wire-plan.ts";
 
 export interface ContainerNetRequest {
   id: string;
@@ -127,16 +127,7 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
         withNetlink((h) => ensureBridge(h, net));
       }
       // and the rules (the monitor writes nft-gen when its batch made the table)
-      // on the default network only (no peers' hosts, no DNS server to update), a --rm
-      // container's monitor gives its lease back at the exit itself (main.c release_leases)
-      const release = nets.every((n) => n.builtin)
-        ? nets.map((n) => ({
-          lease: leaseFile(ctx.root, n.name, r.id),
-          released: releasedFile(ctx.root, n.name, n.endpoints[r.id]!.veth),
-          event: eventHead("network", "disconnect", n.id, { container: r.id, name: n.name, type: n.driver }),
-        }))
-        : [];
-      wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), await containerRules(ctx.root, cfg, r.id, joined), release));
+      wire(wirePlan(nets.map((net) => ({ net, ep: net.endpoints[r.id]! })), await containerRules(ctx.root, cfg, r.id, joined), monitorReleases(ctx.root, r.id, nets)));
     } else {
       await wireHere(path, dir, inside!, nets, r.id, cfg, joined);
     }
@@ -162,6 +153,20 @@ export async function finishContainerNet(ctx: NetContext, r: ContainerNetRequest
     inside?.close();
     unlock();
   }
+}
+
+/**
+ * The leases a --rm container's monitor gives back at its exit itself
+ * (main.c release_leases): on the default network only, which has no peers'
+ * /etc/hosts or DNS server to update.
+ */
+function monitorReleases(root: string, id: string, nets: NetworkRecord[]): Release[] {
+  if (!nets.every((n) => n.builtin)) return [];
+  return nets.map((n) => ({
+    lease: leaseFile(root, n.name, id),
+    released: releasedFile(root, n.name, n.endpoints[id]!.veth),
+    event: eventHead("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }),
+  }));
 }
 
 /**

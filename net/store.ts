@@ -74,9 +74,7 @@ export function loadNetwork(root: string, name: string): NetworkRecord | undefin
 function migrate(root: string, n: NetworkRecord): void {
   mkdirSync(leasesDir(root, n.name), { recursive: true });
   const write = (path: string, e: unknown) => {
-    if (existsSync(path)) return;
-    writeFileSync(`${path}.tmp${process.pid}`, JSON.stringify(e));
-    renameSync(`${path}.tmp${process.pid}`, path);
+    if (!existsSync(path)) writeWhole(path, JSON.stringify(e));
   };
   for (const e of Object.values(n.endpoints ?? {})) write(leaseFile(root, n.name, e.container), e);
   for (const r of n.released ?? []) write(releasedFile(root, n.name, r.veth), { container: "", name: "", aliases: [], ip: r.ip, mac: "", veth: r.veth, ifname: "" });
@@ -147,17 +145,19 @@ export function networksOf(root: string, id: string): NetworkRecord[] {
 export function saveNetwork(root: string, n: NetworkRecord): void {
   mkdirSync(networksDir(root), { recursive: true });
   const { endpoints: _e, released: _r, ...settings } = n;
-  const tmp = `${file(root, n.name)}.tmp${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(settings, null, 2)}\n`);
-  renameSync(tmp, file(root, n.name));
+  writeWhole(file(root, n.name), `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+/** A file that appears whole or not at all (a reader without the lock never sees it half-written). */
+function writeWhole(path: string, text: string): void {
+  writeFileSync(`${path}.tmp${process.pid}`, text);
+  renameSync(`${path}.tmp${process.pid}`, path);
 }
 
 /** Records an endpoint's lease (the caller holds the networks lock and picked a free address). */
 export function addLease(root: string, n: NetworkRecord, e: Endpoint): void {
   mkdirSync(leasesDir(root, n.name), { recursive: true });
-  const path = leaseFile(root, n.name, e.container);
-  writeFileSync(`${path}.tmp`, JSON.stringify(e));
-  renameSync(`${path}.tmp`, path);
+  writeWhole(leaseFile(root, n.name, e.container), JSON.stringify(e));
   n.endpoints[e.container] = e;
 }
 

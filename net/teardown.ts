@@ -28,7 +28,7 @@ export async function teardownContainerNet(ctx: NetContext, id: string): Promise
       // (given back by its monitor meanwhile: the monitor said so in the journal)
       if (releaseLease(ctx.root, n, id)) emitEvent("network", "disconnect", n.id, { container: id, name: n.name, type: n.driver }, ctx.root);
     }
-    trace("rm: records saved");
+    trace("rm: leases given back");
     if (existsSync(path)) (await import("./netns.ts")).removeNetns(path);
     trace("rm: netns removed");
     // its masquerade and DNAT rules, and its networks' once they are empty: when its own batch made

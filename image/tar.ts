@@ -161,6 +161,8 @@ export async function* readTarStream(source: AsyncIterator<Uint8Array>): AsyncGe
     return true;
   };
   const take = (n: number): Uint8Array => {
+    // an empty file's header may end a chunk: nothing may be left to look at
+    if (n === 0) return new Uint8Array(0);
     const out = chunks[0]!.length >= n ? chunks[0]!.slice(0, n) : new Uint8Array(n);
     if (chunks[0]!.length < n) {
       let o = 0;

@@ -149,9 +149,9 @@ describe("ctr -H: containers through the daemon", () => {
     expect([ex.code, ex.stdout, ex.stderr]).toEqual([5, "1 1000 /tmp\n", "e\n"]);
     const nocmd = ctr(["-H", H, "exec", name, "nosuchcmd"]);
     expect(nocmd.code).toBe(ctr(["exec", name, "nosuchcmd"]).code);
-    expect(ok(["-H", H, "exec", "-d", name, "sh", "-c", "echo detached > /tmp/d"])).toBe("");
-    for (let i = 0; i < 100 && ctr(["exec", name, "cat", "/tmp/d"]).stdout !== "detached\n"; i++) Bun.sleepSync(20);
-    expect(ok(["exec", name, "cat", "/tmp/d"])).toBe("detached\n");
+    expect(ok(["-H", H, "exec", "-d", name, "sh", "-c", "echo detached > /dev/shm/d"])).toBe("");
+    for (let i = 0; i < 100 && ctr(["exec", name, "cat", "/dev/shm/d"]).stdout !== "detached\n"; i++) Bun.sleepSync(20);
+    expect(ok(["exec", name, "cat", "/dev/shm/d"])).toBe("detached\n");
     const execIn = ctrRaw(["-H", H, "exec", "-i", name, "sh", "-c", "cat; exit 4"], { env: { CTR_CONFIG: CONFIG }, stdin: new Blob(["in\n"]) });
     expect([execIn.code, execIn.stdout]).toEqual([4, "in\n"]);
     // top: the same columns; the rows' times may tick between the two calls

@@ -198,14 +198,15 @@ describe("block I/O", () => {
 });
 
 describe("pause and unpause", () => {
-  const counter = "i=0; while :; do i=$((i+1)); echo $i > /tmp/count; done";
-  const count = (pid: number) => Number(readFileSync(`/proc/${pid}/root/tmp/count`, "utf8").trim() || 0);
+  // on the container's own /dev/shm: the busybox rootfs is shared by the tests
+  const counter = "i=0; while :; do i=$((i+1)); echo $i > /dev/shm/count; done";
+  const count = (pid: number) => Number(readFileSync(`/proc/${pid}/root/dev/shm/count`, "utf8").trim() || 0);
 
   test("a counter stops while paused and goes on after unpause; ps, inspect and exec agree", () => {
     const name = uniqueName("pause");
     const id = runD(name, [], "sh", "-c", counter);
     const pid = inspect(name).State.Pid;
-    expect(waitFor(() => existsSync(`/proc/${pid}/root/tmp/count`) && count(pid) > 0)).toBe(true);
+    expect(waitFor(() => existsSync(`/proc/${pid}/root/dev/shm/count`) && count(pid) > 0)).toBe(true);
     expect(ctr(["pause", name]).code).toBe(0);
     // the kernel's own word: v1 FROZEN, or v2 "frozen 1"
     expect(has(name, "freezer.state") ? cg(name, "freezer.state") === "FROZEN" : /^frozen 1$/m.test(cg(name, "cgroup.events"))).toBe(true);

@@ -55,6 +55,8 @@ afterAll(() => {
   }
   rmSync(roots.ctr, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
+  // the hooks' bind mounts made their mount points in the shared busybox rootfs
+  rmSync(join(ROOTFS, dir), { recursive: true, force: true });
 });
 
 describe("create, start, state, kill, delete: ctr as runc", () => {

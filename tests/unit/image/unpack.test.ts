@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readTar, writeTar, type WriteEntry } from "../../../image/tar.ts";
+import { readTar, readTarStream, writeTar, type WriteEntry } from "../../../image/tar.ts";
 import { layerXattrs, unpackLayer } from "../../../image/unpack.ts";
 
 const base = mkdtempSync(join(tmpdir(), "ctr-unpack-"));
@@ -32,6 +32,27 @@ describe("tar", () => {
     const t = writeTar([file("a")]);
     t[10] = 0x41;
     expect(() => [...readTar(t)]).toThrow(/checksum/);
+  });
+  test("the stream reader reads what the buffer reader reads, however the chunks fall (an empty file's header ending a chunk)", async () => {
+    const t = writeTar([file("a", "x".repeat(700)), file("empty", ""), file("b", "y"), file("empty2", "")]);
+    const want = [...readTar(t)].map((e) => [e.name, e.data.length]);
+    expect(want).toEqual([["a", 700], ["empty", 0], ["b", 1], ["empty2", 0]]);
+    // every chunk size from one block up, and cuts just after each header
+    const cuts = [[512], [1536, 512], [2048], [1024, 1024, 1536, 512], [1, 511, 1536]];
+    for (let size = 512; size <= t.length; size += 512) cuts.push([size]);
+    for (const pattern of cuts) {
+      async function* chunks() {
+        let off = 0;
+        for (let i = 0; off < t.length; i++) {
+          const n = pattern[i % pattern.length]!;
+          yield t.slice(off, off + n);
+          off += n;
+        }
+      }
+      const got: (string | number)[][] = [];
+      for await (const e of readTarStream(chunks())) got.push([e.name, e.data.length]);
+      expect(got).toEqual(want);
+    }
   });
 });
 

@@ -32,6 +32,8 @@ export class Conn {
 
   // ---- fed by the socket handlers ----
   push(data: Uint8Array): void {
+    // an empty chunk would come out of readSome as an empty read, not data
+    if (!data.length) return;
     this.chunks.push(Buffer.from(data));
     this.size += data.length;
     if (this.size > HIGH_WATER && !this.paused) {
